@@ -1,0 +1,45 @@
+# Shieldwall: `make run` sets up and serves on the embedded default (SQLite);
+# `make test` sets up and runs every check and test, on SQLite and on PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/shieldwall
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test test-sqlite test-postgres lint openapi bench clean
+
+$(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(BIN)/shieldwall serve
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m django makemigrations --check --dry-run --settings=shieldwall.settings
+	$(BIN)/python -m shieldwall.openapi --check docs/openapi.json
+
+test-sqlite: setup
+	env -u DATABASE_URL $(BIN)/pytest -q
+
+test-postgres: setup
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+test: lint test-sqlite test-postgres
+
+openapi: setup
+	$(BIN)/python -m shieldwall.openapi docs/openapi.json
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Hash banks: named sets of known hashes, each with a kind, an action and thresholds."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from shieldwall.banks.kinds import BankAction, BankKind, EntrySource, SignalType
+
+__all__ = ["Bank", "BankAction", "BankEntry", "BankKind", "EntrySource", "SignalType"]
+
+
+DEFAULT_PDQ_THRESHOLD = 31
+DEFAULT_VIDEO_PCT = 80.0
+
+
+class Bank(models.Model):
+    """A named set of known hashes; `version` grows on every change so indices can follow."""
+
+    name = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=32, choices=BankKind.choices, default=BankKind.CUSTOM)
+    action = models.CharField(max_length=16, choices=BankAction.choices, default=BankAction.REVIEW)
+    pdq_threshold = models.PositiveSmallIntegerField(default=DEFAULT_PDQ_THRESHOLD)
+    video_query_pct = models.FloatField(
+        default=DEFAULT_VIDEO_PCT, help_text="share of the upload's frames found in a banked video"
+    )
+    video_bank_pct = models.FloatField(
+        default=DEFAULT_VIDEO_PCT, help_text="share of a banked video's seconds found in the upload"
+    )
+    enabled = models.BooleanField(default=True)
+    version = models.PositiveBigIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("manage_bank", "Create banks and change their entries"),
+            ("scan_media", "Scan media and look up hashes against the banks"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankEntry(models.Model):
+    """One known hash. vPDQ entries keep their frames in `value` (threatexchange's JSON form)."""
+
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="entries")
+    signal_type = models.CharField(max_length=16, choices=SignalType.choices)
+    value = models.TextField()
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=16, choices=EntrySource.choices)
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="id at the exchange it came from (a StopNCII case)"
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "signal_type", "value"],
+                name="bank_entry_unique_hash",
+                condition=~models.Q(signal_type="vpdq"),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["bank", "signal_type", "enabled"]),
+            models.Index(
+                fields=["signal_type", "value"],
+                name="bank_entry_exact_lookup",
+                condition=~models.Q(signal_type="vpdq"),
+            ),
+            models.Index(fields=["bank", "external_id"]),
+        ]
+        verbose_name_plural = "bank entries"
+
+    def __str__(self) -> str:
+        return f"{self.bank_id}:{self.signal_type}:{self.value[:16]}"

@@ -1,0 +1,423 @@
+"""The verbs of hash banks: create, change, fill from media or lists, export, remove."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+
+from shieldwall.banks.models import (
+    Bank,
+    BankAction,
+    BankEntry,
+    BankKind,
+    EntrySource,
+    SignalType,
+)
+from shieldwall.banks.signals import (
+    Frame,
+    SignalValueError,
+    frames_to_value,
+    normalise_value,
+    parse_signal_type,
+)
+from shieldwall.core import audit
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.errors import Conflict, Invalid, NotFound
+from shieldwall.core.limits import media_limits
+from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
+from shieldwall.media.errors import MediaError
+from shieldwall.media.hashing import MediaHashes, hash_bytes
+
+MAX_IMPORT_ERRORS_SHOWN = 20
+CSV_HEADER = ("signal_type", "value", "note")
+
+
+@dataclass(frozen=True)
+class HashRow:
+    """One hash to put into a bank, as given by a list, an exchange or the API."""
+
+    signal_type: str
+    value: str
+    note: str = ""
+    external_id: str = ""
+    quality: int | None = None
+
+
+@dataclass
+class AddResult:
+    """What an addition did: how many entries were new, already there, or refused."""
+
+    added: int = 0
+    duplicates: int = 0
+    entry_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A refused row of a list: its line number (1-based) and why."""
+
+    line: int
+    message: str
+
+
+def _bump(bank: Bank) -> None:
+    Bank.objects.filter(pk=bank.pk).update(version=F("version") + 1)
+
+
+def get_bank(name: str, *, for_update: bool = False) -> Bank:
+    """The bank named NAME, or NotFound."""
+    qs = Bank.objects.select_for_update() if for_update else Bank.objects.all()
+    bank = qs.filter(name=name).first()
+    if bank is None:
+        raise NotFound("bank_not_found", f"No bank is named {name!r}.")
+    return bank
+
+
+def list_banks(*, actor: Actor) -> list[tuple[Bank, dict[str, int]]]:
+    """Every bank with its count of enabled entries per signal type."""
+    require(actor, VIEW_BANKS)
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        BankEntry.objects.filter(enabled=True)
+        .values("bank_id", "signal_type")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts.setdefault(row["bank_id"], {})[row["signal_type"]] = row["n"]
+    return [(bank, counts.get(bank.pk, {})) for bank in Bank.objects.all()]
+
+
+def _validate_settings(
+    *,
+    kind: str | None,
+    action: str | None,
+    pdq_threshold: int | None,
+    video_query_pct: float | None,
+    video_bank_pct: float | None,
+) -> None:
+    if kind is not None and kind not in BankKind.values:
+        raise Invalid(
+            "invalid_kind", f"kind must be one of {', '.join(BankKind.values)}.", field="kind"
+        )
+    if action is not None and action not in BankAction.values:
+        raise Invalid("invalid_action", "action must be block or review.", field="action")
+    if pdq_threshold is not None and not 0 <= pdq_threshold <= 63:
+        raise Invalid(
+            "invalid_threshold", "pdq_threshold must be between 0 and 63.", field="pdq_threshold"
+        )
+    for name, pct in (("video_query_pct", video_query_pct), ("video_bank_pct", video_bank_pct)):
+        if pct is not None and not 0 < pct <= 100:
+            raise Invalid("invalid_percent", f"{name} must be above 0 and at most 100.", field=name)
+
+
+def create_bank(
+    *,
+    name: str,
+    actor: Actor,
+    kind: str = BankKind.CUSTOM,
+    action: str = BankAction.REVIEW,
+    pdq_threshold: int = 31,
+    video_query_pct: float = 80.0,
+    video_bank_pct: float = 80.0,
+    enabled: bool = True,
+) -> Bank:
+    """Create an empty bank."""
+    require(actor, MANAGE_BANKS)
+    from django.utils.text import slugify
+
+    if not name or slugify(name) != name or len(name) > 100:
+        raise Invalid(
+            "invalid_name",
+            "A bank name is 1 to 100 lowercase letters, digits, hyphens or underscores.",
+            field="name",
+        )
+    _validate_settings(
+        kind=kind,
+        action=action,
+        pdq_threshold=pdq_threshold,
+        video_query_pct=video_query_pct,
+        video_bank_pct=video_bank_pct,
+    )
+    try:
+        with transaction.atomic():
+            bank = Bank.objects.create(
+                name=name,
+                kind=kind,
+                action=action,
+                pdq_threshold=pdq_threshold,
+                video_query_pct=video_query_pct,
+                video_bank_pct=video_bank_pct,
+                enabled=enabled,
+            )
+            audit.record(
+                actor=actor,
+                action="bank.create",
+                subject_type="bank",
+                subject_id=bank.pk,
+                data={"name": name, "kind": kind, "action": action,
+                      "pdq_threshold": pdq_threshold, "enabled": enabled},
+            )
+    except IntegrityError:
+        raise Conflict("bank_exists", f"A bank named {name!r} already exists.", field="name") from None
+    return bank
+
+
+def update_bank(
+    *,
+    name: str,
+    actor: Actor,
+    kind: str | None = None,
+    action: str | None = None,
+    pdq_threshold: int | None = None,
+    video_query_pct: float | None = None,
+    video_bank_pct: float | None = None,
+    enabled: bool | None = None,
+) -> Bank:
+    """Change a bank's settings; only the given ones change."""
+    require(actor, MANAGE_BANKS)
+    _validate_settings(
+        kind=kind,
+        action=action,
+        pdq_threshold=pdq_threshold,
+        video_query_pct=video_query_pct,
+        video_bank_pct=video_bank_pct,
+    )
+    wanted = {
+        "kind": kind,
+        "action": action,
+        "pdq_threshold": pdq_threshold,
+        "video_query_pct": video_query_pct,
+        "video_bank_pct": video_bank_pct,
+        "enabled": enabled,
+    }
+    with transaction.atomic():
+        bank = get_bank(name, for_update=True)
+        changes = {}
+        for attr, value in wanted.items():
+            if value is not None and getattr(bank, attr) != value:
+                changes[attr] = {"from": getattr(bank, attr), "to": value}
+                setattr(bank, attr, value)
+        if changes:
+            bank.version += 1
+            bank.save()
+            audit.record(
+                actor=actor, action="bank.update", subject_type="bank", subject_id=bank.pk,
+                data={"name": name, "changes": changes},
+            )
+    return bank
+
+
+def add_hashes(
+    *, bank_name: str, rows: Iterable[HashRow], actor: Actor, source: str = EntrySource.API
+) -> AddResult:
+    """Add hashes to a bank, all or nothing: a bad row refuses the whole batch with its line."""
+    require(actor, MANAGE_BANKS)
+    entries, errors = _validate_rows(rows, source=source)
+    if errors:
+        shown = "; ".join(f"row {e.line}: {e.message}" for e in errors[:MAX_IMPORT_ERRORS_SHOWN])
+        more = len(errors) - MAX_IMPORT_ERRORS_SHOWN
+        suffix = f" (and {more} more)" if more > 0 else ""
+        raise Invalid("invalid_rows", f"Nothing was added. {shown}{suffix}.")
+    with transaction.atomic():
+        bank = get_bank(bank_name, for_update=True)
+        result = _insert(bank, entries)
+        audit.record(
+            actor=actor, action="bank.entries.add", subject_type="bank", subject_id=bank.pk,
+            data={"name": bank.name, "source": source, "added": result.added,
+                  "duplicates": result.duplicates},
+        )
+    return result
+
+
+def _validate_rows(
+    rows: Iterable[HashRow], *, source: str
+) -> tuple[list[BankEntry], list[RowError]]:
+    entries: list[BankEntry] = []
+    errors: list[RowError] = []
+    for line, row in enumerate(rows, start=1):
+        try:
+            signal_type = parse_signal_type(row.signal_type)
+            value = normalise_value(signal_type, row.value)
+        except SignalValueError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        if len(row.note) > 500:
+            errors.append(RowError(line, "a note is at most 500 characters"))
+            continue
+        if row.quality is not None and not 0 <= row.quality <= 100:
+            errors.append(RowError(line, "quality is between 0 and 100"))
+            continue
+        entries.append(
+            BankEntry(
+                signal_type=signal_type,
+                value=value,
+                note=row.note,
+                quality=row.quality,
+                source=source,
+                external_id=row.external_id[:200],
+            )
+        )
+    return entries, errors
+
+
+def _insert(bank: Bank, entries: list[BankEntry]) -> AddResult:
+    """Insert new entries (skipping hashes the bank already holds) and bump the bank version."""
+    result = AddResult()
+    exact = [e for e in entries if e.signal_type != SignalType.VPDQ]
+    existing: set[tuple[str, str]] = set()
+    values = [e.value for e in exact]
+    for start in range(0, len(values), 500):
+        existing.update(
+            BankEntry.objects.filter(bank=bank, value__in=values[start : start + 500])
+            .exclude(signal_type=SignalType.VPDQ)
+            .values_list("signal_type", "value")
+        )
+    seen: set[tuple[str, str]] = set()
+    fresh = []
+    for e in entries:
+        key = (e.signal_type, e.value)
+        if e.signal_type != SignalType.VPDQ and (key in existing or key in seen):
+            result.duplicates += 1
+            continue
+        seen.add(key)
+        e.bank = bank
+        fresh.append(e)
+    created = BankEntry.objects.bulk_create(fresh, batch_size=1000)
+    result.added = len(created)
+    result.entry_ids = [e.pk for e in created if e.pk is not None]
+    if created:
+        _bump(bank)
+    return result
+
+
+def entries_from_media(hashes: MediaHashes, *, note: str = "") -> list[HashRow]:
+    """The bank rows that stand for one hashed media item (exact hashes, and PDQ or vPDQ)."""
+    rows = [
+        HashRow(SignalType.MD5, hashes.md5, note),
+        HashRow(SignalType.SHA256, hashes.sha256, note),
+    ]
+    if hashes.pdq is not None:
+        rows.append(HashRow(SignalType.PDQ, hashes.pdq, note, quality=hashes.pdq_quality))
+    if hashes.vpdq:
+        frames = [Frame(f.second, f.pdq, f.quality) for f in hashes.vpdq]
+        rows.append(HashRow(SignalType.VPDQ, frames_to_value(frames), note))
+    return rows
+
+
+def add_media(*, bank_name: str, data: bytes, actor: Actor, note: str = "") -> AddResult:
+    """Hash media (video densely, every frame) and add its hashes; the bytes are not kept."""
+    require(actor, MANAGE_BANKS)
+    get_bank(bank_name)  # fail fast, before the costly hashing
+    try:
+        hashes = hash_bytes(data, limits=media_limits(), frames_per_second=None)
+    except MediaError as exc:
+        raise Invalid(exc.code, exc.message, field="media") from None
+    return add_hashes(
+        bank_name=bank_name, rows=entries_from_media(hashes, note=note), actor=actor,
+        source=EntrySource.MEDIA,
+    )
+
+
+def parse_csv(text: str) -> list[HashRow]:
+    """Rows of a `signal_type,value[,note]` list; a header line and blank lines are skipped."""
+    rows = []
+    for record in csv.reader(io.StringIO(text)):
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        if [c.strip().lower() for c in record[:2]] == ["signal_type", "value"]:
+            continue
+        signal_type = record[0]
+        value = record[1] if len(record) > 1 else ""
+        note = record[2] if len(record) > 2 else ""
+        rows.append(HashRow(signal_type, value, note))
+    return rows
+
+
+def import_csv(*, bank_name: str, text: str, actor: Actor) -> AddResult:
+    """Import a CSV hash list into a bank (all or nothing)."""
+    try:
+        rows = parse_csv(text)
+    except csv.Error as exc:
+        raise Invalid("invalid_csv", f"The file is not valid CSV: {exc}.") from None
+    return add_hashes(bank_name=bank_name, rows=rows, actor=actor, source=EntrySource.IMPORT)
+
+
+def export_csv(*, bank_name: str, actor: Actor, include_disabled: bool = False) -> Iterator[str]:
+    """The bank's entries as CSV lines in the import format, header first."""
+    require(actor, VIEW_BANKS)
+    bank = get_bank(bank_name)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    yield buf.getvalue()
+    qs = bank.entries.order_by("id")
+    if not include_disabled:
+        qs = qs.filter(enabled=True)
+    for signal_type, value, note in qs.values_list("signal_type", "value", "note").iterator(
+        chunk_size=2000
+    ):
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow((signal_type, value, note))
+        yield buf.getvalue()
+
+
+def list_entries(
+    *, bank_name: str, actor: Actor, after_id: int = 0, limit: int = 100
+) -> list[BankEntry]:
+    """A page of a bank's entries in id order."""
+    require(actor, VIEW_BANKS)
+    bank = get_bank(bank_name)
+    return list(bank.entries.filter(id__gt=after_id).order_by("id")[: max(1, min(limit, 1000))])
+
+
+def set_entry_enabled(*, bank_name: str, entry_id: int, enabled: bool, actor: Actor) -> BankEntry:
+    """Enable or disable one entry; a disabled entry stays in the bank but never matches."""
+    require(actor, MANAGE_BANKS)
+    with transaction.atomic():
+        bank = get_bank(bank_name, for_update=True)
+        entry = BankEntry.objects.filter(pk=entry_id, bank=bank).first()
+        if entry is None:
+            raise NotFound("entry_not_found", f"Bank {bank_name!r} has no entry {entry_id}.")
+        if entry.enabled != enabled:
+            entry.enabled = enabled
+            entry.save(update_fields=["enabled"])
+            _bump(bank)
+            audit.record(
+                actor=actor, action="bank.entry.enable" if enabled else "bank.entry.disable",
+                subject_type="bank_entry", subject_id=entry.pk,
+                data={"bank": bank.name, "signal_type": entry.signal_type},
+            )
+    return entry
+
+
+def remove_entries(
+    *, bank_name: str, actor: Actor, entry_ids: Iterable[int] = (), external_id: str = ""
+) -> int:
+    """Delete entries by id, or every entry that came from one exchange case (a withdrawal)."""
+    require(actor, MANAGE_BANKS)
+    ids = set(entry_ids)
+    if not ids and not external_id:
+        raise Invalid("nothing_to_remove", "Name entry ids or an external id to remove.")
+    with transaction.atomic():
+        bank = get_bank(bank_name, for_update=True)
+        cond = Q(pk__in=ids) if ids else Q(external_id=external_id)
+        doomed = list(bank.entries.filter(cond).values_list("pk", flat=True))
+        missing = sorted(ids - set(doomed))
+        if missing:
+            raise NotFound("entry_not_found", f"Bank {bank_name!r} has no entry {missing[0]}.")
+        if doomed:
+            BankEntry.objects.filter(pk__in=doomed).delete()
+            _bump(bank)
+            audit.record(
+                actor=actor, action="bank.entries.remove", subject_type="bank",
+                subject_id=bank.pk,
+                data={"name": bank.name, "removed": len(doomed), "entry_ids": doomed[:1000],
+                      "external_id": external_id},
+            )
+    return len(doomed)

@@ -1,0 +1,71 @@
+"""Platform API keys: created once (the secret is shown once), stored hashed, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from shieldwall.core import audit
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.errors import Conflict, Invalid, NotFound
+from shieldwall.core.models import ApiKey
+from shieldwall.core.roles import MANAGE_API_KEYS, PLATFORM_PERMISSIONS
+
+KEY_PREFIX = "sw_"
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(*, name: str, actor: Actor) -> tuple[ApiKey, str]:
+    """Create a key named NAME; return it with its secret, which is never shown again."""
+    require(actor, MANAGE_API_KEYS)
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid("invalid_name", "An API key needs a name of 1 to 100 characters.", field="name")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        if ApiKey.objects.filter(name=name).exists():
+            raise Conflict("name_taken", f"An API key named {name!r} already exists.", field="name")
+        key = ApiKey.objects.create(name=name, prefix=secret[:10], key_hash=_hash(secret))
+        audit.record(
+            actor=actor, action="apikey.create", subject_type="apikey", subject_id=key.pk,
+            data={"name": name, "prefix": key.prefix},
+        )
+    return key, secret
+
+
+def revoke_api_key(*, name: str, actor: Actor) -> ApiKey:
+    """Revoke the key named NAME; calls with it are refused from now on."""
+    require(actor, MANAGE_API_KEYS)
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().filter(name=name).first()
+        if key is None:
+            raise NotFound("not_found", f"No API key is named {name!r}.")
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+            audit.record(
+                actor=actor, action="apikey.revoke", subject_type="apikey", subject_id=key.pk,
+                data={"name": name},
+            )
+    return key
+
+
+def authenticate(secret: str) -> Actor | None:
+    """The platform Actor for a presented secret, or None if it is unknown or revoked."""
+    if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+        return None
+    key = ApiKey.objects.filter(key_hash=_hash(secret), revoked_at__isnull=True).first()
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return Actor(kind="apikey", name=key.name, permissions=PLATFORM_PERMISSIONS)

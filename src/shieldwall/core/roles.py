@@ -1,0 +1,63 @@
+"""Staff roles as Django groups, and the permissions each role holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+from shieldwall.core.actors import Actor
+
+ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR = (
+    "admin",
+    "lead",
+    "moderator",
+    "triage",
+    "compliance",
+    "auditor",
+)
+ROLES = (ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR)
+
+# Permission codenames ("app_label.codename"); features add theirs here as they arrive.
+MANAGE_BANKS = "banks.manage_bank"
+VIEW_BANKS = "banks.view_bank"
+VIEW_AUDIT = "core.view_auditevent"
+MANAGE_API_KEYS = "core.manage_apikey"
+SCAN = "banks.scan_media"
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ADMIN: (MANAGE_BANKS, VIEW_BANKS, MANAGE_API_KEYS, VIEW_AUDIT, SCAN),
+    LEAD: (VIEW_BANKS, SCAN),
+    MODERATOR: (VIEW_BANKS, SCAN),
+    TRIAGE: (SCAN,),
+    COMPLIANCE: (VIEW_BANKS, VIEW_AUDIT),
+    AUDITOR: (VIEW_AUDIT,),
+}
+
+# What a platform's API key may do: scan, look up and keep its banks.
+PLATFORM_PERMISSIONS = frozenset({SCAN, VIEW_BANKS, MANAGE_BANKS})
+
+
+def ensure_roles(**_: Any) -> None:
+    """Create the role groups and grant their permissions (idempotent; runs after migrate)."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            found = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is not None:
+                wanted.append(found)
+        group.permissions.set(wanted)
+
+
+def user_actor(user: Any) -> Actor:
+    """The Actor for a staff user, carrying the permissions of their groups."""
+    return Actor(
+        kind="user",
+        name=user.get_username(),
+        permissions=frozenset(user.get_all_permissions()),
+        superuser=bool(user.is_superuser),
+    )

@@ -1,0 +1,60 @@
+"""Staff accounts: created with roles (Django groups), each creation audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shieldwall.core import audit
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.errors import Conflict, Invalid
+from shieldwall.core.roles import ROLES, ensure_roles
+
+MANAGE_STAFF = "auth.add_user"
+
+
+def create_staff_user(
+    *,
+    username: str,
+    roles: Sequence[str],
+    actor: Actor,
+    email: str = "",
+    password: str = "",
+    superuser: bool = False,
+) -> tuple[Any, str]:
+    """Create a staff user in the given roles; return it and the generated password, if any."""
+    require(actor, MANAGE_STAFF)
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid("invalid_role", f"Unknown role {unknown[0]!r}; roles: {', '.join(ROLES)}.")
+    generated = ""
+    if not password:
+        password = generated = secrets.token_urlsafe(15)
+    user_model = get_user_model()
+    candidate = user_model(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise Invalid("weak_password", " ".join(exc.messages), field="password") from None
+    with transaction.atomic():
+        if user_model.objects.filter(username=username).exists():
+            raise Conflict("user_exists", f"A staff user named {username!r} already exists.")
+        if not Group.objects.filter(name__in=roles).count() == len(set(roles)):
+            ensure_roles()
+        user = user_model.objects.create_user(
+            username=username, email=email, password=password, is_staff=True,
+            is_superuser=superuser,
+        )
+        user.groups.set(Group.objects.filter(name__in=roles))
+        audit.record(
+            actor=actor, action="staff.create", subject_type="user", subject_id=user.pk,
+            data={"username": username, "roles": sorted(roles), "superuser": superuser},
+        )
+    return user, generated

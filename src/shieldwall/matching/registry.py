@@ -1,0 +1,125 @@
+"""Per-process match indices, one per bank, rebuilt when a bank's version changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+
+from shieldwall.banks.models import Bank, BankEntry, SignalType
+from shieldwall.banks.signals import value_to_frames
+from shieldwall.matching.index import PdqIndex, hex_to_array
+from shieldwall.matching.video import VideoFrames, VideoIndex
+
+log = logging.getLogger(__name__)
+
+MIN_PDQ_QUALITY = 50
+
+
+@dataclass(frozen=True)
+class BankIndex:
+    """An immutable snapshot of one bank's perceptual hashes at one version."""
+
+    bank_id: int
+    name: str
+    kind: str
+    action: str
+    enabled: bool
+    version: int
+    pdq_threshold: int
+    video_query_pct: float
+    video_bank_pct: float
+    pdq: PdqIndex
+    video: VideoIndex
+
+    @property
+    def size(self) -> int:
+        return len(self.pdq) + self.video.video_count
+
+
+def build_bank_index(bank: Bank) -> BankIndex:
+    """Load one bank's enabled PDQ and vPDQ entries from the database into memory."""
+    rows = BankEntry.objects.filter(
+        bank=bank, enabled=True, signal_type=SignalType.PDQ
+    ).values_list("id", "value", "quality")
+    ids, hexes = [], []
+    for entry_id, value, quality in rows.iterator(chunk_size=20000):
+        if quality is None or quality >= MIN_PDQ_QUALITY:
+            ids.append(entry_id)
+            hexes.append(value)
+    videos = []
+    video_rows = BankEntry.objects.filter(
+        bank=bank, enabled=True, signal_type=SignalType.VPDQ
+    ).values_list("id", "value")
+    for entry_id, value in video_rows.iterator(chunk_size=100):
+        frames = value_to_frames(value)
+        videos.append(
+            VideoFrames(
+                entry_id=entry_id,
+                seconds=np.array([f.second for f in frames], dtype=np.float64),
+                hashes=hex_to_array([f.pdq for f in frames]),
+                qualities=np.array([f.quality for f in frames], dtype=np.int32),
+            )
+        )
+    return BankIndex(
+        bank_id=bank.pk,
+        name=bank.name,
+        kind=bank.kind,
+        action=bank.action,
+        enabled=bank.enabled,
+        version=bank.version,
+        pdq_threshold=bank.pdq_threshold,
+        video_query_pct=bank.video_query_pct,
+        video_bank_pct=bank.video_bank_pct,
+        pdq=PdqIndex.from_hex(hexes, ids),
+        video=VideoIndex(videos, min_quality=MIN_PDQ_QUALITY),
+    )
+
+
+class Registry:
+    """The process's indices; checks bank versions at most every refresh interval."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._banks: dict[int, BankIndex] = {}
+        self._checked_at = float("-inf")
+
+    def banks(self) -> list[BankIndex]:
+        """The enabled banks' indices, refreshed first if the interval has passed."""
+        if time.monotonic() - self._checked_at >= settings.SHIELDWALL.index_refresh_seconds:
+            self.refresh()
+        return [b for b in self._banks.values() if b.enabled]
+
+    def refresh(self) -> None:
+        """Rebuild the index of every bank whose version changed; drop deleted banks."""
+        with self._lock:
+            current = {b.pk: b for b in Bank.objects.all()}
+            fresh = dict(self._banks)
+            for bank_id in list(fresh):
+                if bank_id not in current:
+                    del fresh[bank_id]
+            for bank_id, bank in current.items():
+                have = fresh.get(bank_id)
+                if have is None or have.version != bank.version:
+                    started = time.monotonic()
+                    fresh[bank_id] = build_bank_index(bank)
+                    log.info(
+                        "index for bank %s v%s built in %.3fs (%d hashes)",
+                        bank.name, bank.version, time.monotonic() - started,
+                        fresh[bank_id].size,
+                    )
+            self._banks = fresh
+            self._checked_at = time.monotonic()
+
+    def clear(self) -> None:
+        """Forget every index (tests use this between databases)."""
+        with self._lock:
+            self._banks = {}
+            self._checked_at = float("-inf")
+
+
+registry = Registry()

@@ -1,0 +1,171 @@
+"""The scan verdict: hash media (or take given hashes), match every enabled bank, decide."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import transaction
+
+from shieldwall.banks.models import BankAction, BankEntry, SignalType
+from shieldwall.core import audit
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.errors import Invalid
+from shieldwall.core.limits import media_limits
+from shieldwall.core.roles import SCAN
+from shieldwall.matching.index import hex_to_array
+from shieldwall.matching.registry import MIN_PDQ_QUALITY, registry
+from shieldwall.media.errors import MediaError
+from shieldwall.media.hashing import FrameHash, MediaHashes, dihedral_from_hash, hash_bytes
+from shieldwall.subjects.services import record_media
+
+ALLOW, REVIEW, BLOCK = "allow", "review", "block"
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    """One bank entry that the media matched, and how closely."""
+
+    bank: str
+    bank_kind: str
+    action: str
+    signal_type: str
+    entry_id: int
+    distance: int
+    query_match_pct: float | None = None
+    bank_match_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class QueryHashes:
+    """The hashes a verdict is computed from: of scanned media, or given by a platform."""
+
+    md5: str | None = None
+    sha256: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_variants: tuple[str, ...] = ()
+    vpdq: tuple[FrameHash, ...] = ()
+
+
+@dataclass
+class Verdict:
+    """allow, review or block, with the matches that decided it."""
+
+    verdict: str
+    matches: list[BankMatch] = field(default_factory=list)
+    hashes: MediaHashes | None = None
+
+
+def decide(matches: Sequence[BankMatch]) -> str:
+    """block if any matching bank says block, review if any says review, else allow."""
+    actions = {m.action for m in matches}
+    if BankAction.BLOCK in actions:
+        return BLOCK
+    if BankAction.REVIEW in actions:
+        return REVIEW
+    return ALLOW
+
+
+def _exact_matches(q: QueryHashes) -> list[BankMatch]:
+    wanted = [(SignalType.MD5, q.md5), (SignalType.SHA256, q.sha256)]
+    values = [v for _, v in wanted if v]
+    if not values:
+        return []
+    rows = (
+        BankEntry.objects.filter(value__in=values, enabled=True, bank__enabled=True)
+        .exclude(signal_type__in=[SignalType.PDQ, SignalType.VPDQ])
+        .values_list("id", "signal_type", "value", "bank__name", "bank__kind", "bank__action")
+    )
+    return [
+        BankMatch(bank=name, bank_kind=kind, action=action, signal_type=st, entry_id=eid,
+                  distance=0)
+        for eid, st, value, name, kind, action in rows
+        if (st, value) in wanted
+    ]
+
+
+def match_hashes(q: QueryHashes) -> list[BankMatch]:
+    """Every enabled bank entry the hashes match: exact, PDQ (8 variants), or video frames."""
+    matches = _exact_matches(q)
+    banks = registry.banks()
+    if q.pdq and (q.pdq_quality is None or q.pdq_quality >= MIN_PDQ_QUALITY):
+        variants = hex_to_array(list(q.pdq_variants or (q.pdq,)))
+        for b in banks:
+            best: dict[int, int] = {}
+            for m in b.pdq.search(variants, b.pdq_threshold):
+                best[m.id] = min(m.distance, best.get(m.id, 256))
+            for vm in b.video.match_image(variants, threshold=b.pdq_threshold):
+                best[vm.entry_id] = min(vm.distance, best.get(vm.entry_id, 256))
+            for entry_id, distance in best.items():
+                signal = SignalType.PDQ if entry_id not in b.video.entry_ids else SignalType.VPDQ
+                matches.append(BankMatch(b.name, b.kind, b.action, signal, entry_id, distance))
+    good = [f for f in q.vpdq if f.quality >= MIN_PDQ_QUALITY]
+    if good:
+        hashes = hex_to_array([f.pdq for f in good])
+        qualities = np.array([f.quality for f in good], dtype=np.int32)
+        for b in banks:
+            for vm in b.video.match_video(
+                hashes, qualities, frame_threshold=b.pdq_threshold,
+                query_pct=b.video_query_pct, bank_pct=b.video_bank_pct,
+                min_quality=MIN_PDQ_QUALITY,
+            ):
+                matches.append(
+                    BankMatch(b.name, b.kind, b.action, SignalType.VPDQ, vm.entry_id,
+                              vm.distance, round(vm.query_match_pct, 1),
+                              round(vm.bank_match_pct, 1))
+                )
+    matches.sort(key=lambda m: (m.action != BankAction.BLOCK, m.distance, m.bank, m.entry_id))
+    return matches
+
+
+def scan_bytes(
+    *,
+    data: bytes,
+    actor: Actor,
+    media_id: str = "",
+    post_id: str = "",
+    account_id: str = "",
+) -> Verdict:
+    """Hash uploaded media, match it, and keep its hashes as platform media when it has an id."""
+    require(actor, SCAN)
+    try:
+        hashes = hash_bytes(data, limits=media_limits())
+    except MediaError as exc:
+        raise Invalid(exc.code, exc.message, field="media") from None
+    q = QueryHashes(
+        md5=hashes.md5,
+        sha256=hashes.sha256,
+        pdq=hashes.pdq,
+        pdq_quality=hashes.pdq_quality,
+        pdq_variants=hashes.pdq_dihedral,
+        vpdq=hashes.vpdq,
+    )
+    matches = match_hashes(q)
+    verdict = Verdict(decide(matches), matches, hashes)
+    if media_id or matches:
+        with transaction.atomic():
+            if media_id:
+                record_media(
+                    media_id=media_id, post_id=post_id, account_id=account_id,
+                    hashes=hashes, verdict=verdict.verdict,
+                )
+            audit.record(
+                actor=actor, action="media.scan", subject_type="media", subject_id=media_id,
+                data={"verdict": verdict.verdict, "sha256": hashes.sha256,
+                      "matches": [[m.bank, m.signal_type, m.entry_id, m.distance]
+                                  for m in matches[:50]]},
+            )
+    return verdict
+
+
+def lookup_hashes(*, q: QueryHashes, actor: Actor) -> Verdict:
+    """Match hashes a platform computed itself (no media is sent)."""
+    require(actor, SCAN)
+    if not (q.md5 or q.sha256 or q.pdq or q.vpdq):
+        raise Invalid("no_hashes", "Give at least one of md5, sha256, pdq or vpdq.")
+    if q.pdq and not q.pdq_variants:
+        q = QueryHashes(q.md5, q.sha256, q.pdq, q.pdq_quality, dihedral_from_hash(q.pdq), q.vpdq)
+    matches = match_hashes(q)
+    return Verdict(decide(matches), matches)

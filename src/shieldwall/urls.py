@@ -1,0 +1,28 @@
+"""URL map: the API under /api/v1/, the admin, health and JSON 404s for unknown API paths."""
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, re_path
+
+from shieldwall.api import api
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
+    """Unknown /api/ paths answer in the API's error shape, not an HTML page."""
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": f"No API endpoint at /api/{rest}."}},
+        status=404,
+    )
+
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+]

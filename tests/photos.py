@@ -1,0 +1,71 @@
+"""Ordinary public photos (scikit-image's samples) and the edits re-uploaders make to them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
+from skimage import data as skdata
+
+BANKED = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "camera")
+OTHERS = ("hubble_deep_field", "retina", "moon", "coins", "brick", "page", "grass", "horse")
+
+
+def photo(name: str) -> Image.Image:
+    """One of scikit-image's sample photos as an RGB image."""
+    array = getattr(skdata, name)()
+    if array.dtype != np.uint8:
+        array = (array * 255).astype(np.uint8) if array.max() <= 1 else array.astype(np.uint8)
+    return Image.fromarray(array).convert("RGB")
+
+
+def jpeg(img: Image.Image, quality: int = 90) -> bytes:
+    """The image encoded as JPEG."""
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def png(img: Image.Image) -> bytes:
+    """The image encoded as PNG."""
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _watermark(img: Image.Image) -> Image.Image:
+    out = img.copy()
+    draw = ImageDraw.Draw(out)
+    w, h = out.size
+    draw.rectangle((w * 0.62, h * 0.86, w * 0.97, h * 0.96), fill=(255, 255, 255))
+    draw.text((w * 0.64, h * 0.88), "@reposter", fill=(0, 0, 0))
+    return out
+
+
+def _letterbox(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    out = Image.new("RGB", (w, h + h // 2), (0, 0, 0))
+    out.paste(img, (0, h // 4))
+    return out
+
+
+def _pillarbox(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    out = Image.new("RGB", (w + w // 2, h), (255, 255, 255))
+    out.paste(img, (w // 4, 0))
+    return out
+
+
+EDITS: dict[str, Callable[[Image.Image], bytes]] = {
+    "resized_50": lambda i: jpeg(i.resize((i.width // 2, i.height // 2), Image.LANCZOS)),
+    "jpeg_q30": lambda i: jpeg(i, quality=30),
+    "greyscale": lambda i: jpeg(ImageOps.grayscale(i)),
+    "brightened_30": lambda i: jpeg(ImageEnhance.Brightness(i).enhance(1.3)),
+    "watermarked": lambda i: jpeg(_watermark(i)),
+    "mirrored": lambda i: jpeg(ImageOps.mirror(i)),
+    "rotated_90": lambda i: jpeg(i.rotate(90, expand=True)),
+    "letterboxed": lambda i: jpeg(_letterbox(i)),
+    "pillarboxed": lambda i: png(_pillarbox(i)),
+}
