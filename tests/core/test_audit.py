@@ -72,6 +72,7 @@ def test_orm_refuses_changes(actor: Actor) -> None:
         event.delete()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_record_outside_a_transaction_is_refused(actor: Actor) -> None:
     with pytest.raises(RuntimeError, match="inside transaction.atomic"):
         audit.record(actor=actor, action="x")

@@ -35,10 +35,11 @@ class BankIndex:
     video_bank_pct: float
     pdq: PdqIndex
     video: VideoIndex
+    video_ids: frozenset[int]
 
     @property
     def size(self) -> int:
-        return len(self.pdq) + self.video.video_count
+        return len(self.pdq) + len(self.video_ids)
 
 
 def build_bank_index(bank: Bank) -> BankIndex:
@@ -77,6 +78,7 @@ def build_bank_index(bank: Bank) -> BankIndex:
         video_bank_pct=bank.video_bank_pct,
         pdq=PdqIndex.from_hex(hexes, ids),
         video=VideoIndex(videos, min_quality=MIN_PDQ_QUALITY),
+        video_ids=frozenset(v.entry_id for v in videos),
     )
 
 

@@ -99,7 +99,7 @@ def match_hashes(q: QueryHashes) -> list[BankMatch]:
             for vm in b.video.match_image(variants, threshold=b.pdq_threshold):
                 best[vm.entry_id] = min(vm.distance, best.get(vm.entry_id, 256))
             for entry_id, distance in best.items():
-                signal = SignalType.PDQ if entry_id not in b.video.entry_ids else SignalType.VPDQ
+                signal = SignalType.VPDQ if entry_id in b.video_ids else SignalType.PDQ
                 matches.append(BankMatch(b.name, b.kind, b.action, signal, entry_id, distance))
     good = [f for f in q.vpdq if f.quality >= MIN_PDQ_QUALITY]
     if good:

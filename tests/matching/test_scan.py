@@ -1,0 +1,110 @@
+"""The scan verdict end to end through the services: robustness, precedence, hot reload."""
+
+import pytest
+from PIL import ImageOps
+
+from shieldwall.banks import services as banks
+from shieldwall.core.actors import Actor
+from shieldwall.core.models import AuditEvent
+from shieldwall.matching.registry import registry
+from shieldwall.matching.services import QueryHashes, lookup_hashes, scan_bytes
+from tests.photos import BANKED, EDITS, OTHERS, jpeg, photo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def photo_bank(actor: Actor) -> str:
+    banks.create_bank(name="photos", actor=actor, action="block")
+    for name in BANKED:
+        banks.add_media(bank_name="photos", data=jpeg(photo(name)), actor=actor, note=name)
+    return "photos"
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+@pytest.mark.parametrize("name", BANKED)
+def test_edited_copies_of_banked_photos_match(
+    photo_bank: str, actor: Actor, name: str, edit: str
+) -> None:
+    verdict = scan_bytes(data=EDITS[edit](photo(name)), actor=actor)
+    assert verdict.verdict == "block", (name, edit)
+    best = verdict.matches[0]
+    assert best.signal_type == "pdq"
+    assert best.distance <= 31
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_different_photos_do_not_match(photo_bank: str, actor: Actor, name: str) -> None:
+    for data in (jpeg(photo(name)), EDITS["mirrored"](photo(name))):
+        verdict = scan_bytes(data=data, actor=actor)
+        assert verdict.verdict == "allow", (name, verdict.matches)
+
+
+def test_exact_copy_matches_every_signal(photo_bank: str, actor: Actor) -> None:
+    verdict = scan_bytes(data=jpeg(photo("coffee")), actor=actor)
+    assert {m.signal_type for m in verdict.matches} == {"md5", "sha256", "pdq"}
+    assert all(m.distance == 0 for m in verdict.matches if m.signal_type != "pdq")
+
+
+def test_block_wins_over_review(actor: Actor) -> None:
+    data = jpeg(photo("chelsea"))
+    banks.create_bank(name="look", actor=actor, action="review")
+    banks.add_media(bank_name="look", data=data, actor=actor)
+    assert scan_bytes(data=data, actor=actor).verdict == "review"
+    banks.create_bank(name="stop", actor=actor, action="block")
+    banks.add_media(bank_name="stop", data=data, actor=actor)
+    verdict = scan_bytes(data=data, actor=actor)
+    assert verdict.verdict == "block"
+    assert verdict.matches[0].bank == "stop"
+
+
+def test_disabled_bank_and_entries_do_not_match(actor: Actor) -> None:
+    data = jpeg(photo("astronaut"))
+    banks.create_bank(name="b", actor=actor, action="block")
+    added = banks.add_media(bank_name="b", data=data, actor=actor)
+    banks.update_bank(name="b", actor=actor, enabled=False)
+    assert scan_bytes(data=data, actor=actor).verdict == "allow"
+    banks.update_bank(name="b", actor=actor, enabled=True)
+    for entry_id in added.entry_ids:
+        banks.set_entry_enabled(bank_name="b", entry_id=entry_id, enabled=False, actor=actor)
+    assert scan_bytes(data=data, actor=actor).verdict == "allow"
+
+
+def test_per_bank_threshold(actor: Actor) -> None:
+    banks.create_bank(name="strict", actor=actor, action="block", pdq_threshold=0)
+    banks.add_media(bank_name="strict", data=jpeg(photo("rocket")), actor=actor)
+    edited = EDITS["jpeg_q30"](photo("rocket"))
+    assert scan_bytes(data=edited, actor=actor).verdict == "allow"
+    banks.update_bank(name="strict", actor=actor, pdq_threshold=31)
+    assert scan_bytes(data=edited, actor=actor).verdict == "block"
+
+
+def test_low_quality_hashes_are_not_used_for_perceptual_matching(actor: Actor) -> None:
+    flat = "a" * 64
+    banks.create_bank(name="b", actor=actor, action="block")
+    banks.add_hashes(bank_name="b", rows=[banks.HashRow("pdq", flat)], actor=actor)
+    assert lookup_hashes(q=QueryHashes(pdq=flat, pdq_quality=100), actor=actor).verdict == "block"
+    assert lookup_hashes(q=QueryHashes(pdq=flat, pdq_quality=49), actor=actor).verdict == "allow"
+    # A plain image has a low-quality hash: it must not match a bank entry by PDQ.
+    from PIL import Image
+
+    grey = jpeg(Image.new("RGB", (400, 300), (128, 128, 128)))
+    banks.add_media(bank_name="b", data=grey, actor=actor)
+    other_grey = jpeg(Image.new("RGB", (400, 300), (120, 120, 120)))
+    assert scan_bytes(data=other_grey, actor=actor).verdict == "allow"
+
+
+def test_index_follows_bank_changes_without_restart(actor: Actor, settings) -> None:  # type: ignore[no-untyped-def]
+    data = jpeg(ImageOps.mirror(photo("coffee")))
+    banks.create_bank(name="b", actor=actor, action="block")
+    assert scan_bytes(data=data, actor=actor).verdict == "allow"
+    before = {b.name: b.version for b in registry.banks()}
+    banks.add_media(bank_name="b", data=jpeg(photo("coffee")), actor=actor)
+    assert scan_bytes(data=data, actor=actor).verdict == "block"
+    assert {b.name: b.version for b in registry.banks()}["b"] > before["b"]
+
+
+def test_scan_with_media_id_is_audited(actor: Actor) -> None:
+    scan_bytes(data=jpeg(photo("coffee")), actor=actor, media_id="m-9")
+    event = AuditEvent.objects.get(action="media.scan")
+    assert (event.subject_id, event.data["verdict"]) == ("m-9", "allow")
