@@ -39,7 +39,7 @@ openapi: setup
 	$(BIN)/python -m shieldwall.openapi docs/openapi.json
 
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --database-url $(PG_URL)_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

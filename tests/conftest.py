@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from shieldwall.core.actors import Actor, cli_actor
+from tests.cli_support import cli_env, sw  # noqa: F401  (fixtures for the CLI and e2e tests)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PDQ_DIR = FIXTURES / "pdq"

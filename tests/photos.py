@@ -6,16 +6,27 @@ import io
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 from skimage import data as skdata
 
-BANKED = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "camera")
-OTHERS = ("hubble_deep_field", "retina", "moon", "coins", "brick", "page", "grass", "horse")
+BANKED = ("astronaut", "chelsea", "coffee", "rocket", "stereo_motorcycle", "camera")
+OTHERS = (
+    "hubble_deep_field",
+    "retina",
+    "moon",
+    "coins",
+    "brick",
+    "page",
+    "grass",
+    "immunohistochemistry",
+)
 
 
 def photo(name: str) -> Image.Image:
     """One of scikit-image's sample photos as an RGB image."""
     array = getattr(skdata, name)()
+    if isinstance(array, tuple):  # stereo pairs: take the left view
+        array = array[0]
     if array.dtype != np.uint8:
         array = (array * 255).astype(np.uint8) if array.max() <= 1 else array.astype(np.uint8)
     return Image.fromarray(array).convert("RGB")
@@ -36,12 +47,14 @@ def png(img: Image.Image) -> bytes:
 
 
 def _watermark(img: Image.Image) -> Image.Image:
-    out = img.copy()
-    draw = ImageDraw.Draw(out)
-    w, h = out.size
-    draw.rectangle((w * 0.62, h * 0.86, w * 0.97, h * 0.96), fill=(255, 255, 255))
-    draw.text((w * 0.64, h * 0.88), "@reposter", fill=(0, 0, 0))
-    return out
+    """A reposter's handle in semi-transparent white across the lower right, as apps stamp it."""
+    base = img.convert("RGBA")
+    layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    w, h = base.size
+    font = ImageFont.load_default(size=max(12, h // 14))
+    draw.text((w * 0.55, h * 0.85), "@reposter", font=font, fill=(255, 255, 255, 140))
+    return Image.alpha_composite(base, layer).convert("RGB")
 
 
 def _letterbox(img: Image.Image) -> Image.Image:

@@ -52,7 +52,9 @@ def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = error_response(
-        request, 401, "unauthorized",
+        request,
+        401,
+        "unauthorized",
         "A valid API key is required: send `Authorization: Bearer KEY`.",
     )
     response["WWW-Authenticate"] = "Bearer"
@@ -62,7 +64,11 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form", "file", "payload")]
+    loc = [
+        str(p)
+        for p in first.get("loc", ())
+        if p not in ("body", "query", "path", "form", "file", "payload")
+    ]
     field = ".".join(loc) or None
     message = first.get("msg", "The request is not valid.")
     if field:
@@ -72,7 +78,8 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, "http_error", str(exc))
+    code = "malformed_request" if exc.status_code == 400 else "http_error"
+    return error_response(request, exc.status_code, code, str(exc))
 
 
 def _register_routers() -> None:

@@ -72,8 +72,11 @@ def cmd_hash(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            h = hash_bytes(_read_file(path, limits.max_bytes), limits=limits,
-                           frames_per_second=None if args.every_frame else 1.0)
+            h = hash_bytes(
+                _read_file(path, limits.max_bytes),
+                limits=limits,
+                frames_per_second=None if args.every_frame else 1.0,
+            )
         except MediaError as exc:
             _emit({"file": path, "error": {"code": exc.code, "message": exc.message}})
             status = EXIT_FAILED_ITEMS
@@ -87,8 +90,7 @@ def cmd_hash(args: argparse.Namespace) -> int:
             "pdq_quality": h.pdq_quality,
         }
         if h.media_type == "video":
-            out["vpdq"] = [{"second": f.second, "pdq": f.pdq, "quality": f.quality}
-                           for f in h.vpdq]
+            out["vpdq"] = [{"second": f.second, "pdq": f.pdq, "quality": f.quality} for f in h.vpdq]
         _emit(out)
     return status
 
@@ -117,16 +119,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 print(f"{path}: error: {exc.message}")
             continue
         matches = [
-            {"bank": m.bank, "signal_type": m.signal_type, "distance": m.distance,
-             "entry_id": str(m.entry_id)}
+            {
+                "bank": m.bank,
+                "signal_type": m.signal_type,
+                "distance": m.distance,
+                "entry_id": str(m.entry_id),
+            }
             for m in verdict.matches
         ]
         if args.json:
             _emit({"file": path, "verdict": verdict.verdict, "matches": matches})
         else:
-            detail = ", ".join(
-                f"{m['bank']} {m['signal_type']} d={m['distance']}" for m in matches
-            )
+            detail = ", ".join(f"{m['bank']} {m['signal_type']} d={m['distance']}" for m in matches)
             print(f"{path}: {verdict.verdict}" + (f" ({detail})" if detail else ""))
     return status
 
@@ -143,18 +147,30 @@ def cmd_bank(args: argparse.Namespace) -> int:
     try:
         if args.bank_cmd == "create":
             bank = services.create_bank(
-                name=args.name, actor=actor, kind=args.kind, action=args.action,
-                pdq_threshold=args.pdq_threshold, video_query_pct=args.video_query_pct,
-                video_bank_pct=args.video_bank_pct, enabled=not args.disabled,
+                name=args.name,
+                actor=actor,
+                kind=args.kind,
+                action=args.action,
+                pdq_threshold=args.pdq_threshold,
+                video_query_pct=args.video_query_pct,
+                video_bank_pct=args.video_bank_pct,
+                enabled=not args.disabled,
             )
-            print(f"created bank {bank.name} (kind {bank.kind}, action {bank.action}, "
-                  f"pdq threshold {bank.pdq_threshold})")
+            print(
+                f"created bank {bank.name} (kind {bank.kind}, action {bank.action}, "
+                f"pdq threshold {bank.pdq_threshold})"
+            )
         elif args.bank_cmd == "update":
             enabled = None if args.enabled is None else args.enabled == "yes"
             bank = services.update_bank(
-                name=args.name, actor=actor, kind=args.kind, action=args.action,
-                pdq_threshold=args.pdq_threshold, video_query_pct=args.video_query_pct,
-                video_bank_pct=args.video_bank_pct, enabled=enabled,
+                name=args.name,
+                actor=actor,
+                kind=args.kind,
+                action=args.action,
+                pdq_threshold=args.pdq_threshold,
+                video_query_pct=args.video_query_pct,
+                video_bank_pct=args.video_bank_pct,
+                enabled=enabled,
             )
             print(f"updated bank {bank.name} (version {bank.version})")
         elif args.bank_cmd == "add":
@@ -162,40 +178,57 @@ def cmd_bank(args: argparse.Namespace) -> int:
         elif args.bank_cmd == "import":
             text = Path(args.file).read_text(encoding="utf-8-sig")
             result = services.import_csv(bank_name=args.name, text=text, actor=actor)
-            print(f"imported {result.added} new entries into {args.name} "
-                  f"({result.duplicates} already there)")
+            print(
+                f"imported {result.added} new entries into {args.name} "
+                f"({result.duplicates} already there)"
+            )
         elif args.bank_cmd == "export":
             out = open(args.output, "w", newline="") if args.output else sys.stdout  # noqa: SIM115
             try:
-                for line in services.export_csv(bank_name=args.name, actor=actor,
-                                                include_disabled=args.include_disabled):
+                for line in services.export_csv(
+                    bank_name=args.name, actor=actor, include_disabled=args.include_disabled
+                ):
                     out.write(line)
             finally:
                 if out is not sys.stdout:
                     out.close()
         elif args.bank_cmd == "list":
             for bank, counts in services.list_banks(actor=actor):
-                row = {"name": bank.name, "kind": bank.kind, "action": bank.action,
-                       "pdq_threshold": bank.pdq_threshold, "enabled": bank.enabled,
-                       "version": bank.version, "entries": counts}
+                row = {
+                    "name": bank.name,
+                    "kind": bank.kind,
+                    "action": bank.action,
+                    "pdq_threshold": bank.pdq_threshold,
+                    "enabled": bank.enabled,
+                    "version": bank.version,
+                    "entries": counts,
+                }
                 if args.json:
                     _emit(row)
                 else:
                     total = sum(counts.values())
                     state = "enabled" if bank.enabled else "disabled"
-                    print(f"{bank.name}\t{bank.kind}\t{bank.action}\t"
-                          f"threshold {bank.pdq_threshold}\t{state}\t{total} entries")
+                    print(
+                        f"{bank.name}\t{bank.kind}\t{bank.action}\t"
+                        f"threshold {bank.pdq_threshold}\t{state}\t{total} entries"
+                    )
         elif args.bank_cmd == "remove":
-            n = services.remove_entries(bank_name=args.name, actor=actor,
-                                        entry_ids=[int(i) for i in args.entry_ids])
+            n = services.remove_entries(
+                bank_name=args.name, actor=actor, entry_ids=[int(i) for i in args.entry_ids]
+            )
             print(f"removed {n} entries from {args.name}")
         elif args.bank_cmd == "withdraw":
-            n = services.remove_entries(bank_name=args.name, actor=actor,
-                                        external_id=args.external_id)
+            n = services.remove_entries(
+                bank_name=args.name, actor=actor, external_id=args.external_id
+            )
             print(f"removed {n} entries of case {args.external_id} from {args.name}")
         elif args.bank_cmd in ("enable-entry", "disable-entry"):
-            services.set_entry_enabled(bank_name=args.name, entry_id=int(args.entry_id),
-                                       enabled=args.bank_cmd == "enable-entry", actor=actor)
+            services.set_entry_enabled(
+                bank_name=args.name,
+                entry_id=int(args.entry_id),
+                enabled=args.bank_cmd == "enable-entry",
+                actor=actor,
+            )
             print(f"entry {args.entry_id} {args.bank_cmd.split('-')[0]}d")
     except ServiceError as exc:
         return _fail(exc.message)
@@ -217,16 +250,23 @@ def _bank_add(args: argparse.Namespace, actor: Any) -> int:
     for path in args.files:
         try:
             data = _read_file(path, settings.SHIELDWALL.max_upload_bytes)
-            result = services.add_media(bank_name=args.name, data=data, actor=actor,
-                                        note=args.note or Path(path).name)
+            result = services.add_media(
+                bank_name=args.name, data=data, actor=actor, note=args.note or Path(path).name
+            )
         except (MediaError, ServiceError) as exc:
             if getattr(exc, "code", "") == "bank_not_found":
                 return _fail(exc.message)
             status = EXIT_FAILED_ITEMS
             _emit({"file": path, "error": {"code": exc.code, "message": exc.message}})
             continue
-        _emit({"file": path, "added": result.added, "duplicates": result.duplicates,
-               "entry_ids": [str(i) for i in result.entry_ids]})
+        _emit(
+            {
+                "file": path,
+                "added": result.added,
+                "duplicates": result.duplicates,
+                "entry_ids": [str(i) for i in result.entry_ids],
+            }
+        )
     return status
 
 
@@ -241,8 +281,10 @@ def cmd_apikey(args: argparse.Namespace) -> int:
     try:
         if args.apikey_cmd == "create":
             key, secret = apikeys.create_api_key(name=args.name, actor=cli_actor())
-            print(f"Created API key {key.name!r}. Store it now; it is not shown again:",
-                  file=sys.stderr)
+            print(
+                f"Created API key {key.name!r}. Store it now; it is not shown again:",
+                file=sys.stderr,
+            )
             print(secret)
         elif args.apikey_cmd == "revoke":
             apikeys.revoke_api_key(name=args.name, actor=cli_actor())
@@ -266,8 +308,12 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     password = os.environ.get("SHIELDWALL_ADMIN_PASSWORD", "")
     try:
         user, generated = create_staff_user(
-            username=args.username, email=args.email, roles=["admin"], password=password,
-            superuser=True, actor=cli_actor(),
+            username=args.username,
+            email=args.email,
+            roles=["admin"],
+            password=password,
+            superuser=True,
+            actor=cli_actor(),
         )
     except ServiceError as exc:
         return _fail(exc.message)
@@ -313,8 +359,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import call_command
 
-    call_command("db_worker", interval=args.interval, max_tasks=args.max_tasks,
-                 startup_delay=False)
+    call_command("db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False)
     return EXIT_OK
 
 
@@ -356,15 +401,17 @@ def build_parser() -> argparse.ArgumentParser:
         b = bsub.add_parser(verb, help=f"{verb} a bank")
         b.add_argument("name")
         default = None if verb == "update" else object()
-        b.add_argument("--kind", choices=BankKind.values,
-                       default=None if default is None else BankKind.CUSTOM)
-        b.add_argument("--action", choices=BankAction.values,
-                       default=None if default is None else BankAction.REVIEW)
+        b.add_argument(
+            "--kind", choices=BankKind.values, default=None if default is None else BankKind.CUSTOM
+        )
+        b.add_argument(
+            "--action",
+            choices=BankAction.values,
+            default=None if default is None else BankAction.REVIEW,
+        )
         b.add_argument("--pdq-threshold", type=int, default=None if default is None else 31)
-        b.add_argument("--video-query-pct", type=float,
-                       default=None if default is None else 80.0)
-        b.add_argument("--video-bank-pct", type=float,
-                       default=None if default is None else 80.0)
+        b.add_argument("--video-query-pct", type=float, default=None if default is None else 80.0)
+        b.add_argument("--video-bank-pct", type=float, default=None if default is None else 80.0)
         if verb == "create":
             b.add_argument("--disabled", action="store_true")
         else:
@@ -393,6 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("name")
         b.add_argument("entry_id")
     bank.set_defaults(func=cmd_bank)
+    from shieldwall.banks.cli_exchange import add_parser as add_exchange_parsers
+
+    add_exchange_parsers(bsub)
 
     s = sub.add_parser("apikey", help="platform API keys")
     asub = s.add_subparsers(dest="apikey_cmd", required=True)

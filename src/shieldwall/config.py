@@ -138,7 +138,9 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             env, "SHIELDWALL_DECODE_TIMEOUT_SECONDS", Config.decode_timeout_seconds
         ),
         index_refresh_seconds=_float(
-            env, "SHIELDWALL_INDEX_REFRESH_SECONDS", Config.index_refresh_seconds,
+            env,
+            "SHIELDWALL_INDEX_REFRESH_SECONDS",
+            Config.index_refresh_seconds,
             allow_zero=True,
         ),
     )

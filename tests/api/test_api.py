@@ -32,12 +32,17 @@ def test_revoked_key_is_refused(api: Client, api_key: str, actor) -> None:  # ty
 
 
 def test_bank_lifecycle_over_the_api(api: Client) -> None:
-    r = api.post("/api/v1/banks", {"name": "removed", "kind": "platform_removed",
-                                   "action": "block"}, content_type="application/json")
+    r = api.post(
+        "/api/v1/banks",
+        {"name": "removed", "kind": "platform_removed", "action": "block"},
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["pdq_threshold"] == 31
-    r = api.post("/api/v1/banks/removed/media",
-                 {"media": SimpleUploadedFile("a.jpg", jpeg(photo("chelsea")))})
+    r = api.post(
+        "/api/v1/banks/removed/media",
+        {"media": SimpleUploadedFile("a.jpg", jpeg(photo("chelsea")))},
+    )
     assert r.status_code == 201, r.content
     assert r.json()["added"] == 3  # md5, sha256, pdq
     r = api.get("/api/v1/banks/removed")
@@ -46,8 +51,11 @@ def test_bank_lifecycle_over_the_api(api: Client) -> None:
     assert r.json()["pdq_threshold"] == 20
     entries = api.get("/api/v1/banks/removed/entries").json()
     assert [e["signal_type"] for e in entries] == ["md5", "sha256", "pdq"]
-    r = api.patch(f"/api/v1/banks/removed/entries/{entries[2]['id']}", {"enabled": False},
-                  content_type="application/json")
+    r = api.patch(
+        f"/api/v1/banks/removed/entries/{entries[2]['id']}",
+        {"enabled": False},
+        content_type="application/json",
+    )
     assert r.json()["enabled"] is False
     r = api.delete(f"/api/v1/banks/removed/entries/{entries[0]['id']}")
     assert r.json() == {"removed": 1}
@@ -59,11 +67,17 @@ def test_bank_lifecycle_over_the_api(api: Client) -> None:
 def test_scan_blocks_banked_media_and_stores_platform_media(api: Client) -> None:
     from shieldwall.subjects.models import PlatformMedia
 
-    api.post("/api/v1/banks", {"name": "known", "action": "block"},
-             content_type="application/json")
+    api.post("/api/v1/banks", {"name": "known", "action": "block"}, content_type="application/json")
     api.post("/api/v1/banks/known/media", {"media": SimpleUploadedFile("a", jpeg(photo("coffee")))})
-    r = api.post("/api/v1/scan", {"media": SimpleUploadedFile("upload.png", jpeg(photo("coffee"), 70)),
-                                  "media_id": "m-1", "post_id": "p-1", "account_id": "a-1"})
+    r = api.post(
+        "/api/v1/scan",
+        {
+            "media": SimpleUploadedFile("upload.png", jpeg(photo("coffee"), 70)),
+            "media_id": "m-1",
+            "post_id": "p-1",
+            "account_id": "a-1",
+        },
+    )
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["verdict"] == "block"
@@ -78,10 +92,12 @@ def test_scan_blocks_banked_media_and_stores_platform_media(api: Client) -> None
 
 
 def test_lookup_by_hashes(api: Client) -> None:
-    api.post("/api/v1/banks", {"name": "known", "action": "review"},
-             content_type="application/json")
-    added = api.post("/api/v1/banks/known/media",
-                     {"media": SimpleUploadedFile("a", jpeg(photo("astronaut")))}).json()
+    api.post(
+        "/api/v1/banks", {"name": "known", "action": "review"}, content_type="application/json"
+    )
+    added = api.post(
+        "/api/v1/banks/known/media", {"media": SimpleUploadedFile("a", jpeg(photo("astronaut")))}
+    ).json()
     entries = api.get("/api/v1/banks/known/entries").json()
     pdq = next(e["value"] for e in entries if e["signal_type"] == "pdq")
     md5 = next(e["value"] for e in entries if e["signal_type"] == "md5")
@@ -93,18 +109,30 @@ def test_lookup_by_hashes(api: Client) -> None:
     assert r.json()["matches"][0]["signal_type"] == "md5"
     assert r.json()["matches"][0]["entry_id"] in added["entry_ids"]
     r = api.post("/api/v1/lookup", {}, content_type="application/json")
-    assert r.status_code == 422 and _error(r)["code"] == "no_hashes"
+    assert r.status_code == 422
+    assert _error(r)["code"] == "no_hashes"
 
 
 @pytest.mark.parametrize(
     ("path", "body", "status", "code", "field"),
     [
-        ("/api/v1/banks", "{not json", 422, "invalid_request", None),
+        ("/api/v1/banks", "{not json", 400, "malformed_request", None),
         ("/api/v1/banks", {"name": "UPPER"}, 422, "invalid_request", "name"),
-        ("/api/v1/banks", {"name": "x", "pdq_threshold": 99}, 422, "invalid_request", "pdq_threshold"),
+        (
+            "/api/v1/banks",
+            {"name": "x", "pdq_threshold": 99},
+            422,
+            "invalid_request",
+            "pdq_threshold",
+        ),
         ("/api/v1/lookup", {"pdq": "xyz"}, 422, "invalid_request", "pdq"),
-        ("/api/v1/banks/none/hashes", {"hashes": [{"signal_type": "pdq", "value": "0" * 64}]},
-         404, "bank_not_found", None),
+        (
+            "/api/v1/banks/none/hashes",
+            {"hashes": [{"signal_type": "pdq", "value": "0" * 64}]},
+            404,
+            "bank_not_found",
+            None,
+        ),
     ],
 )
 def test_malformed_requests_get_clear_json_errors(

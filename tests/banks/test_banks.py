@@ -18,7 +18,11 @@ def test_create_bank_with_settings(actor: Actor) -> None:
         name="ncmec", actor=actor, kind="verified_csam", action="block", pdq_threshold=20
     )
     assert (bank.kind, bank.action, bank.pdq_threshold, bank.enabled) == (
-        "verified_csam", "block", 20, True)
+        "verified_csam",
+        "block",
+        20,
+        True,
+    )
     assert AuditEvent.objects.filter(action="bank.create", subject_id=str(bank.pk)).exists()
 
 
@@ -65,7 +69,10 @@ def test_add_hashes_normalises_and_skips_duplicates(actor: Actor) -> None:
     assert (result.added, result.duplicates) == (2, 1)
     again = services.add_hashes(bank_name="b", rows=rows[:1], actor=actor)
     assert (again.added, again.duplicates) == (0, 1)
-    assert set(BankEntry.objects.values_list("signal_type", "value")) == {("pdq", PDQ_A), ("md5", MD5)}
+    assert set(BankEntry.objects.values_list("signal_type", "value")) == {
+        ("pdq", PDQ_A),
+        ("md5", MD5),
+    }
 
 
 def test_bad_rows_refuse_the_whole_batch_and_say_where(actor: Actor) -> None:
@@ -114,7 +121,8 @@ def test_disable_and_remove_entries(actor: Actor) -> None:
     ).entry_ids
     services.set_entry_enabled(bank_name="b", entry_id=ids[0], enabled=False, actor=actor)
     exported = "".join(services.export_csv(bank_name="b", actor=actor))
-    assert PDQ_A not in exported and PDQ_B in exported
+    assert PDQ_A not in exported
+    assert PDQ_B in exported
     assert services.remove_entries(bank_name="b", entry_ids=[ids[1]], actor=actor) == 1
     assert list(BankEntry.objects.values_list("pk", flat=True)) == [ids[0]]
     with pytest.raises(NotFound):

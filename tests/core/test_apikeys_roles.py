@@ -15,9 +15,11 @@ def test_key_is_stored_hashed_and_authenticates(actor: Actor) -> None:
     key, secret = apikeys.create_api_key(name="platform-a", actor=actor)
     stored = ApiKey.objects.get(pk=key.pk)
     assert secret not in (stored.key_hash, stored.prefix)
-    assert secret.startswith("sw_") and len(secret) > 40
+    assert secret.startswith("sw_")
+    assert len(secret) > 40
     caller = apikeys.authenticate(secret)
-    assert caller is not None and caller.label == "apikey:platform-a"
+    assert caller is not None
+    assert caller.label == "apikey:platform-a"
     assert apikeys.authenticate(secret + "x") is None
     assert AuditEvent.objects.filter(action="apikey.create").count() == 1
 

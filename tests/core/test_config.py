@@ -36,5 +36,5 @@ def test_bad_settings_are_named_clearly(
 def test_unusable_home_is_reported(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ConfigError, match="SHIELDWALL_HOME .* cannot be created"):
+    with pytest.raises(ConfigError, match=r"SHIELDWALL_HOME .* cannot be created"):
         load_config({"SHIELDWALL_HOME": str(blocker / "home")})

@@ -1,11 +1,11 @@
 """Meta's sample videos through the whole scan path: bank one, scan the variants."""
 
 import pytest
+from tests.conftest import VIDEO_DIR
 
 from shieldwall.banks import services as banks
 from shieldwall.core.actors import Actor
 from shieldwall.matching.services import scan_bytes
-from tests.conftest import VIDEO_DIR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -22,7 +22,8 @@ MATCHING = [
 def chair_bank(actor: Actor) -> str:
     banks.create_bank(name="videos", actor=actor, action="block")
     added = banks.add_media(
-        bank_name="videos", data=(VIDEO_DIR / "chair-orig-22-sd-bar.mp4").read_bytes(),
+        bank_name="videos",
+        data=(VIDEO_DIR / "chair-orig-22-sd-bar.mp4").read_bytes(),
         actor=actor,
     )
     assert added.added == 3  # md5, sha256, vpdq
@@ -64,4 +65,5 @@ def test_banked_clip_inside_a_longer_upload_matches(actor: Actor) -> None:
     verdict = scan_bytes(data=(VIDEO_DIR / "chair-orig-22-sd-bar.mp4").read_bytes(), actor=actor)
     assert verdict.verdict == "review"
     match = verdict.matches[0]
-    assert match.bank_match_pct is not None and match.bank_match_pct >= 80
+    assert match.bank_match_pct is not None
+    assert match.bank_match_pct >= 80

@@ -79,3 +79,36 @@ class BankEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_id}:{self.signal_type}:{self.value[:16]}"
+
+
+class ExchangeApi(models.TextChoices):
+    """The hash exchanges a bank can be filled from (threatexchange's exchange clients)."""
+
+    FILE = "file", "Local file in threatexchange's format"
+    NCMEC = "ncmec", "NCMEC hash sharing"
+    STOPNCII = "stopncii", "StopNCII.org"
+
+
+class BankExchange(models.Model):
+    """A hash exchange that fills one bank: its settings (never its secrets) and fetch state."""
+
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="exchanges")
+    api = models.CharField(max_length=16, choices=ExchangeApi.choices)
+    config = models.JSONField(
+        default=dict, blank=True, help_text="non-secret settings; credentials stay in the env"
+    )
+    checkpoint = models.JSONField(null=True, blank=True)
+    last_fetch_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One exchange per bank, so the bank's exchange entries all belong to it.
+            models.UniqueConstraint(fields=["bank"], name="bank_exchange_one_per_bank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api} exchange of bank {self.bank_id}"

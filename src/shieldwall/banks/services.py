@@ -159,11 +159,18 @@ def create_bank(
                 action="bank.create",
                 subject_type="bank",
                 subject_id=bank.pk,
-                data={"name": name, "kind": kind, "action": action,
-                      "pdq_threshold": pdq_threshold, "enabled": enabled},
+                data={
+                    "name": name,
+                    "kind": kind,
+                    "action": action,
+                    "pdq_threshold": pdq_threshold,
+                    "enabled": enabled,
+                },
             )
     except IntegrityError:
-        raise Conflict("bank_exists", f"A bank named {name!r} already exists.", field="name") from None
+        raise Conflict(
+            "bank_exists", f"A bank named {name!r} already exists.", field="name"
+        ) from None
     return bank
 
 
@@ -206,7 +213,10 @@ def update_bank(
             bank.version += 1
             bank.save()
             audit.record(
-                actor=actor, action="bank.update", subject_type="bank", subject_id=bank.pk,
+                actor=actor,
+                action="bank.update",
+                subject_type="bank",
+                subject_id=bank.pk,
                 data={"name": name, "changes": changes},
             )
     return bank
@@ -227,9 +237,16 @@ def add_hashes(
         bank = get_bank(bank_name, for_update=True)
         result = _insert(bank, entries)
         audit.record(
-            actor=actor, action="bank.entries.add", subject_type="bank", subject_id=bank.pk,
-            data={"name": bank.name, "source": source, "added": result.added,
-                  "duplicates": result.duplicates},
+            actor=actor,
+            action="bank.entries.add",
+            subject_type="bank",
+            subject_id=bank.pk,
+            data={
+                "name": bank.name,
+                "source": source,
+                "added": result.added,
+                "duplicates": result.duplicates,
+            },
         )
     return result
 
@@ -318,7 +335,9 @@ def add_media(*, bank_name: str, data: bytes, actor: Actor, note: str = "") -> A
     except MediaError as exc:
         raise Invalid(exc.code, exc.message, field="media") from None
     return add_hashes(
-        bank_name=bank_name, rows=entries_from_media(hashes, note=note), actor=actor,
+        bank_name=bank_name,
+        rows=entries_from_media(hashes, note=note),
+        actor=actor,
         source=EntrySource.MEDIA,
     )
 
@@ -389,8 +408,10 @@ def set_entry_enabled(*, bank_name: str, entry_id: int, enabled: bool, actor: Ac
             entry.save(update_fields=["enabled"])
             _bump(bank)
             audit.record(
-                actor=actor, action="bank.entry.enable" if enabled else "bank.entry.disable",
-                subject_type="bank_entry", subject_id=entry.pk,
+                actor=actor,
+                action="bank.entry.enable" if enabled else "bank.entry.disable",
+                subject_type="bank_entry",
+                subject_id=entry.pk,
                 data={"bank": bank.name, "signal_type": entry.signal_type},
             )
     return entry
@@ -415,9 +436,15 @@ def remove_entries(
             BankEntry.objects.filter(pk__in=doomed).delete()
             _bump(bank)
             audit.record(
-                actor=actor, action="bank.entries.remove", subject_type="bank",
+                actor=actor,
+                action="bank.entries.remove",
+                subject_type="bank",
                 subject_id=bank.pk,
-                data={"name": bank.name, "removed": len(doomed), "entry_ids": doomed[:1000],
-                      "external_id": external_id},
+                data={
+                    "name": bank.name,
+                    "removed": len(doomed),
+                    "entry_ids": doomed[:1000],
+                    "external_id": external_id,
+                },
             )
     return len(doomed)

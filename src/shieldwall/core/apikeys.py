@@ -28,14 +28,19 @@ def create_api_key(*, name: str, actor: Actor) -> tuple[ApiKey, str]:
     require(actor, MANAGE_API_KEYS)
     name = name.strip()
     if not name or len(name) > 100:
-        raise Invalid("invalid_name", "An API key needs a name of 1 to 100 characters.", field="name")
+        raise Invalid(
+            "invalid_name", "An API key needs a name of 1 to 100 characters.", field="name"
+        )
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         if ApiKey.objects.filter(name=name).exists():
             raise Conflict("name_taken", f"An API key named {name!r} already exists.", field="name")
         key = ApiKey.objects.create(name=name, prefix=secret[:10], key_hash=_hash(secret))
         audit.record(
-            actor=actor, action="apikey.create", subject_type="apikey", subject_id=key.pk,
+            actor=actor,
+            action="apikey.create",
+            subject_type="apikey",
+            subject_id=key.pk,
             data={"name": name, "prefix": key.prefix},
         )
     return key, secret
@@ -52,7 +57,10 @@ def revoke_api_key(*, name: str, actor: Actor) -> ApiKey:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
             audit.record(
-                actor=actor, action="apikey.revoke", subject_type="apikey", subject_id=key.pk,
+                actor=actor,
+                action="apikey.revoke",
+                subject_type="apikey",
+                subject_id=key.pk,
                 data={"name": name},
             )
     return key

@@ -46,15 +46,21 @@ def create_staff_user(
     with transaction.atomic():
         if user_model.objects.filter(username=username).exists():
             raise Conflict("user_exists", f"A staff user named {username!r} already exists.")
-        if not Group.objects.filter(name__in=roles).count() == len(set(roles)):
+        if Group.objects.filter(name__in=roles).count() != len(set(roles)):
             ensure_roles()
         user = user_model.objects.create_user(
-            username=username, email=email, password=password, is_staff=True,
+            username=username,
+            email=email,
+            password=password,
+            is_staff=True,
             is_superuser=superuser,
         )
         user.groups.set(Group.objects.filter(name__in=roles))
         audit.record(
-            actor=actor, action="staff.create", subject_type="user", subject_id=user.pk,
+            actor=actor,
+            action="staff.create",
+            subject_type="user",
+            subject_id=user.pk,
             data={"username": username, "roles": sorted(roles), "superuser": superuser},
         )
     return user, generated

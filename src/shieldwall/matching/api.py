@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from shieldwall.core.errors import ServiceError
+from shieldwall.core.http import ApiRequest
 from shieldwall.matching import services
 from shieldwall.matching.schemas import LookupIn, ScanOut, scan_out
 from shieldwall.media.hashing import FrameHash
@@ -21,7 +21,7 @@ class TooLarge(ServiceError):
 
 @router.post("/scan", response=ScanOut, operation_id="scan_media", summary="Scan uploaded media")
 def scan(
-    request: HttpRequest,
+    request: ApiRequest,
     media: File[UploadedFile],
     media_id: Form[str] = "",
     post_id: Form[str] = "",
@@ -30,21 +30,29 @@ def scan(
     """Hash the upload and match it against every enabled bank; block, review or allow."""
     limit = settings.SHIELDWALL.max_upload_bytes
     if media.size is not None and media.size > limit:
-        raise TooLarge("too_large", f"The file is larger than the limit of {limit} bytes.",
-                       field="media")
+        raise TooLarge(
+            "too_large", f"The file is larger than the limit of {limit} bytes.", field="media"
+        )
     for name, value in (("media_id", media_id), ("post_id", post_id), ("account_id", account_id)):
         if len(value) > 200:
             raise ServiceError("invalid_request", f"{name} is at most 200 characters.", field=name)
     verdict = services.scan_bytes(
-        data=media.read(), actor=request.auth, media_id=media_id, post_id=post_id,
+        data=media.read(),
+        actor=request.auth,
+        media_id=media_id,
+        post_id=post_id,
         account_id=account_id,
     )
     return scan_out(verdict)
 
 
-@router.post("/lookup", response=ScanOut, operation_id="lookup_hashes",
-             summary="Match hashes the platform computed")
-def lookup(request: HttpRequest, body: LookupIn) -> ScanOut:
+@router.post(
+    "/lookup",
+    response=ScanOut,
+    operation_id="lookup_hashes",
+    summary="Match hashes the platform computed",
+)
+def lookup(request: ApiRequest, body: LookupIn) -> ScanOut:
     """Match md5/sha256/PDQ/vPDQ hashes without sending the media."""
     q = services.QueryHashes(
         md5=body.md5.lower() if body.md5 else None,

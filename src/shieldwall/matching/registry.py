@@ -111,7 +111,9 @@ class Registry:
                     fresh[bank_id] = build_bank_index(bank)
                     log.info(
                         "index for bank %s v%s built in %.3fs (%d hashes)",
-                        bank.name, bank.version, time.monotonic() - started,
+                        bank.name,
+                        bank.version,
+                        time.monotonic() - started,
                         fresh[bank_id].size,
                     )
             self._banks = fresh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,9 +16,9 @@ from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import media_limits
 from shieldwall.core.roles import SCAN
 from shieldwall.matching.index import hex_to_array
-from shieldwall.matching.registry import MIN_PDQ_QUALITY, registry
+from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
+from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash, hash_bytes
 from shieldwall.media.errors import MediaError
-from shieldwall.media.hashing import FrameHash, MediaHashes, dihedral_from_hash, hash_bytes
 from shieldwall.subjects.services import record_media
 
 ALLOW, REVIEW, BLOCK = "allow", "review", "block"
@@ -47,6 +48,7 @@ class QueryHashes:
     pdq_quality: int | None = None
     pdq_variants: tuple[str, ...] = ()
     vpdq: tuple[FrameHash, ...] = ()
+    vpdq_untrimmed: tuple[FrameHash, ...] = ()
 
 
 @dataclass
@@ -79,10 +81,40 @@ def _exact_matches(q: QueryHashes) -> list[BankMatch]:
         .values_list("id", "signal_type", "value", "bank__name", "bank__kind", "bank__action")
     )
     return [
-        BankMatch(bank=name, bank_kind=kind, action=action, signal_type=st, entry_id=eid,
-                  distance=0)
+        BankMatch(
+            bank=name, bank_kind=kind, action=action, signal_type=st, entry_id=eid, distance=0
+        )
         for eid, st, value, name, kind, action in rows
         if (st, value) in wanted
+    ]
+
+
+def _match_frames(b: BankIndex, frames: Sequence[FrameHash]) -> list[BankMatch]:
+    """The banked videos of one bank that these query frames match."""
+    good = [f for f in frames if f.quality >= MIN_PDQ_QUALITY]
+    if not good:
+        return []
+    hashes = hex_to_array([f.pdq for f in good])
+    qualities = np.array([f.quality for f in good], dtype=np.int32)
+    return [
+        BankMatch(
+            b.name,
+            b.kind,
+            b.action,
+            SignalType.VPDQ,
+            vm.entry_id,
+            vm.distance,
+            round(vm.query_match_pct, 1),
+            round(vm.bank_match_pct, 1),
+        )
+        for vm in b.video.match_video(
+            hashes,
+            qualities,
+            frame_threshold=b.pdq_threshold,
+            query_pct=b.video_query_pct,
+            bank_pct=b.video_bank_pct,
+            min_quality=MIN_PDQ_QUALITY,
+        )
     ]
 
 
@@ -101,21 +133,14 @@ def match_hashes(q: QueryHashes) -> list[BankMatch]:
             for entry_id, distance in best.items():
                 signal = SignalType.VPDQ if entry_id in b.video_ids else SignalType.PDQ
                 matches.append(BankMatch(b.name, b.kind, b.action, signal, entry_id, distance))
-    good = [f for f in q.vpdq if f.quality >= MIN_PDQ_QUALITY]
-    if good:
-        hashes = hex_to_array([f.pdq for f in good])
-        qualities = np.array([f.quality for f in good], dtype=np.int32)
-        for b in banks:
-            for vm in b.video.match_video(
-                hashes, qualities, frame_threshold=b.pdq_threshold,
-                query_pct=b.video_query_pct, bank_pct=b.video_bank_pct,
-                min_quality=MIN_PDQ_QUALITY,
-            ):
-                matches.append(
-                    BankMatch(b.name, b.kind, b.action, SignalType.VPDQ, vm.entry_id,
-                              vm.distance, round(vm.query_match_pct, 1),
-                              round(vm.bank_match_pct, 1))
-                )
+    for b in banks:
+        best_video: dict[int, BankMatch] = {}
+        for frames in (q.vpdq, q.vpdq_untrimmed):
+            for found in _match_frames(b, frames):
+                have = best_video.get(found.entry_id)
+                if have is None or (found.query_match_pct or 0) > (have.query_match_pct or 0):
+                    best_video[found.entry_id] = found
+        matches.extend(best_video.values())
     matches.sort(key=lambda m: (m.action != BankAction.BLOCK, m.distance, m.bank, m.entry_id))
     return matches
 
@@ -139,8 +164,9 @@ def scan_bytes(
         sha256=hashes.sha256,
         pdq=hashes.pdq,
         pdq_quality=hashes.pdq_quality,
-        pdq_variants=hashes.pdq_dihedral,
+        pdq_variants=hashes.pdq_dihedral + hashes.pdq_untrimmed,
         vpdq=hashes.vpdq,
+        vpdq_untrimmed=hashes.vpdq_untrimmed,
     )
     matches = match_hashes(q)
     verdict = Verdict(decide(matches), matches, hashes)
@@ -148,14 +174,24 @@ def scan_bytes(
         with transaction.atomic():
             if media_id:
                 record_media(
-                    media_id=media_id, post_id=post_id, account_id=account_id,
-                    hashes=hashes, verdict=verdict.verdict,
+                    media_id=media_id,
+                    post_id=post_id,
+                    account_id=account_id,
+                    hashes=hashes,
+                    verdict=verdict.verdict,
                 )
             audit.record(
-                actor=actor, action="media.scan", subject_type="media", subject_id=media_id,
-                data={"verdict": verdict.verdict, "sha256": hashes.sha256,
-                      "matches": [[m.bank, m.signal_type, m.entry_id, m.distance]
-                                  for m in matches[:50]]},
+                actor=actor,
+                action="media.scan",
+                subject_type="media",
+                subject_id=media_id,
+                data={
+                    "verdict": verdict.verdict,
+                    "sha256": hashes.sha256,
+                    "matches": [
+                        [m.bank, m.signal_type, m.entry_id, m.distance] for m in matches[:50]
+                    ],
+                },
             )
     return verdict
 
@@ -166,6 +202,6 @@ def lookup_hashes(*, q: QueryHashes, actor: Actor) -> Verdict:
     if not (q.md5 or q.sha256 or q.pdq or q.vpdq):
         raise Invalid("no_hashes", "Give at least one of md5, sha256, pdq or vpdq.")
     if q.pdq and not q.pdq_variants:
-        q = QueryHashes(q.md5, q.sha256, q.pdq, q.pdq_quality, dihedral_from_hash(q.pdq), q.vpdq)
+        q = dataclasses.replace(q, pdq_variants=dihedral_from_hash(q.pdq))
     matches = match_hashes(q)
     return Verdict(decide(matches), matches)

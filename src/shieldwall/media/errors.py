@@ -13,6 +13,8 @@ CODES = frozenset(
         "too_many_frames",
         "decode_timeout",
         "no_video_stream",
+        "not_found",
+        "not_a_file",
     }
 )
 

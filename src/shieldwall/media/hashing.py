@@ -49,6 +49,10 @@ class MediaHashes:
     width: int
     height: int
     duration_seconds: float | None
+    # When bars were trimmed: the hashes of the whole, untrimmed picture too, because banks
+    # from elsewhere (NCMEC, StopNCII, HMA) hash whole frames. Empty when nothing was cut.
+    pdq_untrimmed: tuple[str, ...] = ()
+    vpdq_untrimmed: tuple[FrameHash, ...] = ()
 
 
 def hash_file(
@@ -99,26 +103,55 @@ def _hash(
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     sha256 = hashlib.sha256(data).hexdigest()
     if media_type == "image":
-        picture = decode_still(data, fmt, limits)
-        width, height = picture.full_size
-        if trim_borders:
-            picture = picture.crop(content_box(picture.luma) or _whole(picture))
+        whole = decode_still(data, fmt, limits)
+        width, height = whole.full_size
+        picture = whole.crop(content_box(whole.luma) or _whole(whole)) if trim_borders else whole
         dihedral, quality = pdq_dihedral_of(picture.pdq_input())
+        untrimmed = () if picture is whole else pdq_dihedral_of(whole.pdq_input())[0]
         return MediaHashes(
-            "image", fmt, md5, sha256, dihedral[0], quality, dihedral, (), width, height, None
+            "image",
+            fmt,
+            md5,
+            sha256,
+            dihedral[0],
+            quality,
+            dihedral,
+            (),
+            width,
+            height,
+            None,
+            pdq_untrimmed=untrimmed,
         )
     source = open_video(data, fmt, limits, frames_per_second)
-    frames = tuple(_hash_frames(source.frames, trim_borders))
+    frames: list[FrameHash] = []
+    whole_frames: list[FrameHash] = []
+    for cut, whole_frame in _hash_frames(source.frames, trim_borders):
+        frames.append(cut)
+        if whole_frame is not None:
+            whole_frames.append(whole_frame)
     if not frames:
         raise MediaError("corrupt", f"The {fmt.upper()} file has no decodable frames.")
     duration = source.duration if source.duration is not None else frames[-1].second
     return MediaHashes(
-        "video", fmt, md5, sha256, None, None, (), frames, source.width, source.height, duration
+        "video",
+        fmt,
+        md5,
+        sha256,
+        None,
+        None,
+        (),
+        tuple(frames),
+        source.width,
+        source.height,
+        duration,
+        vpdq_untrimmed=tuple(whole_frames),
     )
 
 
-def _hash_frames(frames: Iterator[tuple[float, Picture]], trim: bool) -> Iterator[FrameHash]:
-    """PDQ every frame, cropping all of them to the bars found over the first ones."""
+def _hash_frames(
+    frames: Iterator[tuple[float, Picture]], trim: bool
+) -> Iterator[tuple[FrameHash, FrameHash | None]]:
+    """PDQ every frame cropped to the bars found over the first ones (and whole, if cut)."""
     head: list[tuple[float, Picture]] = []
     if trim:
         for second, picture in frames:
@@ -129,7 +162,11 @@ def _hash_frames(frames: Iterator[tuple[float, Picture]], trim: bool) -> Iterato
     for second, picture in itertools.chain(head, frames):
         cropped = picture.crop(box) if box is not None else picture
         pdq, quality = pdq_of(cropped.pdq_input())
-        yield FrameHash(round(second, 3), pdq, quality)
+        whole = None
+        if cropped is not picture:
+            whole_pdq, whole_quality = pdq_of(picture.pdq_input())
+            whole = FrameHash(round(second, 3), whole_pdq, whole_quality)
+        yield FrameHash(round(second, 3), pdq, quality), whole
 
 
 def _video_box(pictures: list[Picture]) -> Box | None:

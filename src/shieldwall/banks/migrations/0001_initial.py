@@ -5,52 +5,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Bank',
+            name="Bank",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('verified_csam', 'Verified child sexual abuse material'), ('ncii', 'Non-consensual intimate imagery'), ('platform_removed', 'Removed by this platform'), ('custom', 'Custom')], default='custom', max_length=32)),
-                ('action', models.CharField(choices=[('block', 'Block'), ('review', 'Send to review')], default='review', max_length=16)),
-                ('pdq_threshold', models.PositiveSmallIntegerField(default=31)),
-                ('video_query_pct', models.FloatField(default=80.0, help_text="share of the upload's frames found in a banked video")),
-                ('video_bank_pct', models.FloatField(default=80.0, help_text="share of a banked video's seconds found in the upload")),
-                ('enabled', models.BooleanField(default=True)),
-                ('version', models.PositiveBigIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("verified_csam", "Verified child sexual abuse material"),
+                            ("ncii", "Non-consensual intimate imagery"),
+                            ("platform_removed", "Removed by this platform"),
+                            ("custom", "Custom"),
+                        ],
+                        default="custom",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("block", "Block"), ("review", "Send to review")],
+                        default="review",
+                        max_length=16,
+                    ),
+                ),
+                ("pdq_threshold", models.PositiveSmallIntegerField(default=31)),
+                (
+                    "video_query_pct",
+                    models.FloatField(
+                        default=80.0,
+                        help_text="share of the upload's frames found in a banked video",
+                    ),
+                ),
+                (
+                    "video_bank_pct",
+                    models.FloatField(
+                        default=80.0,
+                        help_text="share of a banked video's seconds found in the upload",
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("version", models.PositiveBigIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('manage_bank', 'Create banks and change their entries'), ('scan_media', 'Scan media and look up hashes against the banks')],
+                "ordering": ["name"],
+                "permissions": [
+                    ("manage_bank", "Create banks and change their entries"),
+                    ("scan_media", "Scan media and look up hashes against the banks"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BankEntry',
+            name="BankEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signal_type', models.CharField(choices=[('pdq', 'PDQ (image)'), ('md5', 'MD5 (exact bytes)'), ('sha256', 'SHA-256 (exact bytes)'), ('vpdq', 'vPDQ (video frames)')], max_length=16)),
-                ('value', models.TextField()),
-                ('quality', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('source', models.CharField(choices=[('media', 'Hashed from media'), ('import', 'Imported hash list'), ('api', 'Added over the API'), ('exchange', 'Hash exchange')], max_length=16)),
-                ('external_id', models.CharField(blank=True, help_text='id at the exchange it came from (a StopNCII case)', max_length=200)),
-                ('enabled', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='banks.bank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "signal_type",
+                    models.CharField(
+                        choices=[
+                            ("pdq", "PDQ (image)"),
+                            ("md5", "MD5 (exact bytes)"),
+                            ("sha256", "SHA-256 (exact bytes)"),
+                            ("vpdq", "vPDQ (video frames)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("value", models.TextField()),
+                ("quality", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("media", "Hashed from media"),
+                            ("import", "Imported hash list"),
+                            ("api", "Added over the API"),
+                            ("exchange", "Hash exchange"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="id at the exchange it came from (a StopNCII case)",
+                        max_length=200,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="banks.bank",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'bank entries',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['bank', 'signal_type', 'enabled'], name='banks_banke_bank_id_54ddb3_idx'), models.Index(condition=models.Q(('signal_type', 'vpdq'), _negated=True), fields=['signal_type', 'value'], name='bank_entry_exact_lookup'), models.Index(fields=['bank', 'external_id'], name='banks_banke_bank_id_a11ed7_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('signal_type', 'vpdq'), _negated=True), fields=('bank', 'signal_type', 'value'), name='bank_entry_unique_hash')],
+                "verbose_name_plural": "bank entries",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        fields=["bank", "signal_type", "enabled"],
+                        name="banks_banke_bank_id_54ddb3_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("signal_type", "vpdq"), _negated=True),
+                        fields=["signal_type", "value"],
+                        name="bank_entry_exact_lookup",
+                    ),
+                    models.Index(
+                        fields=["bank", "external_id"], name="banks_banke_bank_id_a11ed7_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("signal_type", "vpdq"), _negated=True),
+                        fields=("bank", "signal_type", "value"),
+                        name="bank_entry_unique_hash",
+                    )
+                ],
             },
         ),
     ]

@@ -4,33 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PlatformMedia',
+            name="PlatformMedia",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('media_id', models.CharField(max_length=200, unique=True)),
-                ('post_id', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('account_id', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('media_type', models.CharField(max_length=8)),
-                ('format', models.CharField(blank=True, max_length=16)),
-                ('md5', models.CharField(db_index=True, max_length=32)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('pdq', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('pdq_quality', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('vpdq', models.JSONField(blank=True, default=list)),
-                ('verdict', models.CharField(max_length=8)),
-                ('first_scanned_at', models.DateTimeField(auto_now_add=True)),
-                ('last_scanned_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("media_id", models.CharField(max_length=200, unique=True)),
+                ("post_id", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("account_id", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("media_type", models.CharField(max_length=8)),
+                ("format", models.CharField(blank=True, max_length=16)),
+                ("md5", models.CharField(db_index=True, max_length=32)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("pdq", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("pdq_quality", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("vpdq", models.JSONField(blank=True, default=list)),
+                ("verdict", models.CharField(max_length=8)),
+                ("first_scanned_at", models.DateTimeField(auto_now_add=True)),
+                ("last_scanned_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'platform media',
+                "verbose_name_plural": "platform media",
             },
         ),
     ]

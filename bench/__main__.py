@@ -1,0 +1,53 @@
+"""`make bench`: every benchmark the issues name, each printing its ratio to its baseline.
+
+python -m bench [--only hash,match,api] [--sizes 1000000,10000000] [--queries 1000]
+               [--images 200] [--seconds 20] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    """Run the selected benchmarks and save their results under artifacts/bench/."""
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--only", default="hash,match,api")
+    p.add_argument("--images", type=int, default=200)
+    p.add_argument("--sizes", default="1000000,10000000")
+    p.add_argument("--queries", type=int, default=1000)
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--database-url", default="")
+    a = p.parse_args()
+    only = set(a.only.split(","))
+    results: dict[str, object] = {}
+    if "hash" in only:
+        from bench import bench_hash
+
+        print("\n== Image scan throughput (hash + match, one process) vs threatexchange ==")
+        results["hash"] = bench_hash.run(a.images)
+    if "match" in only:
+        from bench import bench_match
+
+        print("\n== Match latency, 8 PDQ variants, vs threatexchange's PDQ multi-hash index ==")
+        results["match"] = bench_match.run([int(s) for s in a.sizes.split(",")], a.queries)
+    if "api" in only:
+        from bench import bench_api
+
+        print("\n== POST /api/v1/scan, 16 concurrent clients on loopback ==")
+        for url in ["", a.database_url] if a.database_url else [""]:
+            r = bench_api.run(seconds=a.seconds, database_url=url)
+            bench_api.report(r)
+            results[f"api_{r['database']}"] = r
+    out = Path("artifacts/bench")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nresults saved to {path}")
+
+
+if __name__ == "__main__":
+    main()

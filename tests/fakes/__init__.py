@@ -1,0 +1,1 @@
+"""Local stand-ins for services unreachable from tests (NCMEC, StopNCII), over real HTTP."""
