@@ -112,6 +112,6 @@ class Picture:
         return pdq_input(self.luma, self.full_size, self.scale)
 
 
-def reduction_for(width: int, height: int, target: int = 160) -> int:
+def reduction_for(width: int, height: int, target: int = 200) -> int:
     """Integer factor that brings the short side down to no less than `target` pixels."""
     return max(1, min(width, height) // target)
