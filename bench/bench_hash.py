@@ -108,8 +108,9 @@ def _bank(paths: Sequence[Path]) -> PdqIndex:
     """A 1M-entry PDQ bank: random hashes plus the hashes of a tenth of the corpus."""
     rng = np.random.default_rng(5)
     known = [hash_file(p).pdq or "" for p in paths[: max(1, len(paths) // 10)]]
-    codes = np.vstack([rng.integers(0, 256, (BANK_SIZE - len(known), 32), dtype=np.uint8),
-                       hex_to_array(known)])
+    codes = np.vstack(
+        [rng.integers(0, 256, (BANK_SIZE - len(known), 32), dtype=np.uint8), hex_to_array(known)]
+    )
     return PdqIndex(codes, np.arange(len(codes), dtype=np.int64))
 
 

@@ -20,9 +20,11 @@ def _fail(message: str, code: int = EXIT_ERROR) -> int:
     return code
 
 
-def _setup(*, migrate: bool = True) -> None:
+def _setup(*, migrate: bool = True, quiet: bool = True) -> None:
     """Validate the configuration, start Django, and bring the schema up to date."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shieldwall.settings")
+    if quiet:  # one-shot commands print their results; logs only for warnings
+        os.environ.setdefault("SHIELDWALL_LOG_LEVEL", "WARNING")
     load_config()  # raises ConfigError with a clear message before Django starts
     import django
 
@@ -347,7 +349,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the web service (API and staff pages) under gunicorn."""
-    _setup()
+    _setup(quiet=False)
     from shieldwall.server import serve
 
     serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
@@ -356,7 +358,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run background jobs from the database queue."""
-    _setup()
+    _setup(quiet=False)
     from django.core.management import call_command
 
     call_command("db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False)

@@ -7,6 +7,7 @@ from typing import Any
 import dj_database_url
 
 from shieldwall.config import load_config
+from shieldwall.core.logs import logging_config
 
 CONFIG = load_config()
 
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shieldwall.core.middleware.BodySizeLimit",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,13 +108,4 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": CONFIG.log_level},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "faiss.loader": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(CONFIG.log_format, CONFIG.log_level)

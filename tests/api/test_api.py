@@ -197,3 +197,17 @@ def test_openapi_document_is_served_and_committed(api: Client) -> None:
     assert {"/api/v1/scan", "/api/v1/lookup", "/api/v1/banks"} <= set(served.json()["paths"])
     committed = Path(__file__).parents[2] / "docs" / "openapi.json"
     assert json.loads(committed.read_text()) == json.loads(render())
+
+
+def test_declared_body_over_the_limit_is_refused_before_reading(api: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    settings.SHIELDWALL = dataclasses.replace(settings.SHIELDWALL, max_upload_bytes=10)
+    r = api.post(
+        "/api/v1/scan",
+        data=b"x" * 10,
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(5 * 1024 * 1024),
+    )
+    assert r.status_code == 413
+    assert _error(r)["code"] == "too_large"

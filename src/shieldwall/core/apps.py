@@ -23,4 +23,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Shieldwall core"
 
     def ready(self) -> None:
+        from shieldwall.core.logs import configure_structlog
+
+        configure_structlog()
         post_migrate.connect(_setup_roles, sender=self, dispatch_uid="shieldwall.core.roles")

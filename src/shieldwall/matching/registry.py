@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
+import structlog
 from django.conf import settings
 
 from shieldwall.banks.models import Bank, BankEntry, SignalType
@@ -15,7 +15,7 @@ from shieldwall.banks.signals import value_to_frames
 from shieldwall.matching.index import PdqIndex, hex_to_array
 from shieldwall.matching.video import VideoFrames, VideoIndex
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 MIN_PDQ_QUALITY = 50
 
@@ -110,11 +110,11 @@ class Registry:
                     started = time.monotonic()
                     fresh[bank_id] = build_bank_index(bank)
                     log.info(
-                        "index for bank %s v%s built in %.3fs (%d hashes)",
-                        bank.name,
-                        bank.version,
-                        time.monotonic() - started,
-                        fresh[bank_id].size,
+                        "index.built",
+                        bank=bank.name,
+                        version=bank.version,
+                        seconds=round(time.monotonic() - started, 3),
+                        hashes=fresh[bank_id].size,
                     )
             self._banks = fresh
             self._checked_at = time.monotonic()

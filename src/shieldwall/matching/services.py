@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import structlog
 from django.db import transaction
 
 from shieldwall.banks.models import BankAction, BankEntry, SignalType
@@ -22,6 +23,7 @@ from shieldwall.media.errors import MediaError
 from shieldwall.subjects.services import record_media
 
 ALLOW, REVIEW, BLOCK = "allow", "review", "block"
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,14 @@ def scan_bytes(
     )
     matches = match_hashes(q)
     verdict = Verdict(decide(matches), matches, hashes)
+    log.info(
+        "media.scanned",
+        verdict=verdict.verdict,
+        media_type=hashes.media_type,
+        format=hashes.format,
+        matches=len(matches),
+        caller=actor.label,
+    )
     if media_id or matches:
         with transaction.atomic():
             if media_id:
