@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 
 from shieldwall.config import load_config
 from shieldwall.core.logs import logging_config
 
+django_stubs_ext.monkeypatch()  # generic admin and queryset classes at runtime
 CONFIG = load_config()
 
 BASE_DIR = CONFIG.home
