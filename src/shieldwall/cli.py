@@ -357,12 +357,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run background jobs from the database queue."""
+    """Run background jobs from the database queue, and deliver the webhook outbox."""
     _setup(quiet=False)
+    import threading
+
     from django.core.management import call_command
 
-    call_command("db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False)
+    from shieldwall.integrations.outbox import run_dispatcher
+
+    stop = threading.Event()
+    outbox = threading.Thread(target=run_dispatcher, args=(stop,), name="outbox", daemon=True)
+    outbox.start()
+    try:
+        call_command(
+            "db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False
+        )
+    finally:
+        stop.set()
+        outbox.join(timeout=10)
     return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Seed a synthetic world and run Shieldwall, its worker and the reference microblog."""
+    _setup(quiet=False)
+    from shieldwall.demo import run_demo
+
+    return run_demo(host=args.host, port=args.port, microblog_port=args.microblog_port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -383,6 +404,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--interval", type=float, default=1.0)
     s.add_argument("--max-tasks", type=int, default=None)
     s.set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("demo", help="seed a demo world and run everything with the microblog")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--microblog-port", type=int, default=8001)
+    s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("migrate", help="apply database migrations")
     s.set_defaults(func=cmd_migrate)
@@ -454,6 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     asub.add_parser("list", help="list keys")
     s.set_defaults(func=cmd_apikey)
+
+    from shieldwall.integrations.cli_webhook import add_parser as add_webhook_parsers
+
+    add_webhook_parsers(sub)
 
     s = sub.add_parser("createadmin", help="create a staff admin")
     s.add_argument("--username", default="admin")

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "shieldwall.subjects",
     "shieldwall.banks",
     "shieldwall.matching",
+    "shieldwall.integrations",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from shieldwall.api import api
 
@@ -24,5 +24,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/", admin.site.urls),
+    path("staff/webhooks/", include("shieldwall.integrations.urls")),
     path("healthz", healthz),
 ]
