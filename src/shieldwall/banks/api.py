@@ -57,11 +57,7 @@ def create_bank(request: ApiRequest, body: BankIn) -> Status[BankOut]:
 @router.get("/{name}", response=BankOut, operation_id="get_bank")
 def get_bank(request: ApiRequest, name: str) -> BankOut:
     """One bank."""
-    for bank, counts in services.list_banks(actor=request.auth):
-        if bank.name == name:
-            return bank_out(bank, counts)
-    services.get_bank(name)  # raises NotFound
-    raise AssertionError("unreachable")
+    return bank_out(*services.describe_bank(name=name, actor=request.auth))
 
 
 @router.patch("/{name}", response=BankOut, operation_id="update_bank")

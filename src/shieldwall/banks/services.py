@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
+from django.utils.text import slugify
 
 from shieldwall.banks.models import (
     Bank,
@@ -78,18 +79,31 @@ def get_bank(name: str, *, for_update: bool = False) -> Bank:
     return bank
 
 
-def list_banks(*, actor: Actor) -> list[tuple[Bank, dict[str, int]]]:
-    """Every bank with its count of enabled entries per signal type."""
-    require(actor, VIEW_BANKS)
+def _entry_counts(banks: list[Bank]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {}
     rows = (
-        BankEntry.objects.filter(enabled=True)
+        BankEntry.objects.filter(enabled=True, bank__in=banks)
         .values("bank_id", "signal_type")
         .annotate(n=Count("id"))
     )
     for row in rows:
         counts.setdefault(row["bank_id"], {})[row["signal_type"]] = row["n"]
-    return [(bank, counts.get(bank.pk, {})) for bank in Bank.objects.all()]
+    return counts
+
+
+def list_banks(*, actor: Actor) -> list[tuple[Bank, dict[str, int]]]:
+    """Every bank with its count of enabled entries per signal type."""
+    require(actor, VIEW_BANKS)
+    banks = list(Bank.objects.all())
+    counts = _entry_counts(banks)
+    return [(bank, counts.get(bank.pk, {})) for bank in banks]
+
+
+def describe_bank(*, name: str, actor: Actor) -> tuple[Bank, dict[str, int]]:
+    """One bank with its count of enabled entries per signal type."""
+    require(actor, VIEW_BANKS)
+    bank = get_bank(name)
+    return bank, _entry_counts([bank]).get(bank.pk, {})
 
 
 def _validate_settings(
@@ -128,8 +142,6 @@ def create_bank(
 ) -> Bank:
     """Create an empty bank."""
     require(actor, MANAGE_BANKS)
-    from django.utils.text import slugify
-
     if not name or slugify(name) != name or len(name) > 100:
         raise Invalid(
             "invalid_name",
