@@ -108,3 +108,17 @@ def test_scan_with_media_id_is_audited(actor: Actor) -> None:
     scan_bytes(data=jpeg(photo("coffee")), actor=actor, media_id="m-9")
     event = AuditEvent.objects.get(action="media.scan")
     assert (event.subject_id, event.data["verdict"]) == ("m-9", "allow")
+
+
+def test_other_threads_match_on_the_last_snapshot_while_one_rebuilds(actor: Actor) -> None:
+    banks.create_bank(name="b", actor=actor, action="block")
+    banks.add_media(bank_name="b", data=jpeg(photo("coffee")), actor=actor)
+    first = registry.banks()
+    banks.update_bank(name="b", actor=actor, action="review")
+    registry._lock.acquire()  # another thread is rebuilding
+    try:
+        during = registry.banks()
+    finally:
+        registry._lock.release()
+    assert [b.version for b in during] == [b.version for b in first]
+    assert [b.action for b in registry.banks()] == ["review"]

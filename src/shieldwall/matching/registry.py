@@ -89,41 +89,53 @@ class Registry:
         self._lock = threading.Lock()
         self._banks: dict[int, BankIndex] = {}
         self._checked_at = float("-inf")
+        self._loaded = False
 
     def banks(self) -> list[BankIndex]:
         """The enabled banks' indices, refreshed first if the interval has passed."""
-        if time.monotonic() - self._checked_at >= settings.SHIELDWALL.index_refresh_seconds:
-            self.refresh()
+        due = time.monotonic() - self._checked_at >= settings.SHIELDWALL.index_refresh_seconds
+        # While one thread rebuilds, the others keep matching on the last snapshot; only a
+        # process with no snapshot yet waits for the first build.
+        if due and self._lock.acquire(blocking=not self._loaded):
+            try:
+                self._refresh_locked()
+            finally:
+                self._lock.release()
         return [b for b in self._banks.values() if b.enabled]
 
     def refresh(self) -> None:
         """Rebuild the index of every bank whose version changed; drop deleted banks."""
         with self._lock:
-            current = {b.pk: b for b in Bank.objects.all()}
-            fresh = dict(self._banks)
-            for bank_id in list(fresh):
-                if bank_id not in current:
-                    del fresh[bank_id]
-            for bank_id, bank in current.items():
-                have = fresh.get(bank_id)
-                if have is None or have.version != bank.version:
-                    started = time.monotonic()
-                    fresh[bank_id] = build_bank_index(bank)
-                    log.info(
-                        "index.built",
-                        bank=bank.name,
-                        version=bank.version,
-                        seconds=round(time.monotonic() - started, 3),
-                        hashes=fresh[bank_id].size,
-                    )
-            self._banks = fresh
-            self._checked_at = time.monotonic()
+            self._refresh_locked()
+
+    def _refresh_locked(self) -> None:
+        current = {b.pk: b for b in Bank.objects.all()}
+        fresh = dict(self._banks)
+        for bank_id in list(fresh):
+            if bank_id not in current:
+                del fresh[bank_id]
+        for bank_id, bank in current.items():
+            have = fresh.get(bank_id)
+            if have is None or have.version != bank.version:
+                started = time.monotonic()
+                fresh[bank_id] = build_bank_index(bank)
+                log.info(
+                    "index.built",
+                    bank=bank.name,
+                    version=bank.version,
+                    seconds=round(time.monotonic() - started, 3),
+                    hashes=fresh[bank_id].size,
+                )
+        self._banks = fresh
+        self._checked_at = time.monotonic()
+        self._loaded = True
 
     def clear(self) -> None:
         """Forget every index (tests use this between databases)."""
         with self._lock:
             self._banks = {}
             self._checked_at = float("-inf")
+            self._loaded = False
 
 
 registry = Registry()
