@@ -59,18 +59,11 @@ def _read_file(path: str, max_bytes: int) -> bytes:
 
 def cmd_hash(args: argparse.Namespace) -> int:
     """One JSON line per file with its hashes; failures are lines with an error."""
+    from shieldwall.core.limits import limits_from
     from shieldwall.media.errors import MediaError
     from shieldwall.media.hashing import hash_bytes
-    from shieldwall.media.limits import MediaLimits
 
-    config = load_config()
-    limits = MediaLimits(
-        max_bytes=config.max_upload_bytes,
-        max_pixels=config.max_pixels,
-        max_video_seconds=config.max_video_seconds,
-        max_video_frames=config.max_video_frames,
-        decode_timeout_seconds=config.decode_timeout_seconds,
-    )
+    limits = limits_from(load_config())
     status = EXIT_OK
     for path in args.files:
         try:
@@ -149,14 +142,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
     try:
         if args.bank_cmd == "create":
             bank = services.create_bank(
-                name=args.name,
-                actor=actor,
-                kind=args.kind,
-                action=args.action,
-                pdq_threshold=args.pdq_threshold,
-                video_query_pct=args.video_query_pct,
-                video_bank_pct=args.video_bank_pct,
-                enabled=not args.disabled,
+                name=args.name, actor=actor, enabled=not args.disabled, **_bank_settings(args)
             )
             print(
                 f"created bank {bank.name} (kind {bank.kind}, action {bank.action}, "
@@ -165,14 +151,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
         elif args.bank_cmd == "update":
             enabled = None if args.enabled is None else args.enabled == "yes"
             bank = services.update_bank(
-                name=args.name,
-                actor=actor,
-                kind=args.kind,
-                action=args.action,
-                pdq_threshold=args.pdq_threshold,
-                video_query_pct=args.video_query_pct,
-                video_bank_pct=args.video_bank_pct,
-                enabled=enabled,
+                name=args.name, actor=actor, enabled=enabled, **_bank_settings(args)
             )
             print(f"updated bank {bank.name} (version {bank.version})")
         elif args.bank_cmd == "add":
@@ -239,6 +218,17 @@ def cmd_bank(args: argparse.Namespace) -> int:
     except MediaError as exc:
         return _fail(exc.message)
     return EXIT_OK
+
+
+def _bank_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The bank settings given on the command line (None where not given, for update)."""
+    return {
+        "kind": args.kind,
+        "action": args.action,
+        "pdq_threshold": args.pdq_threshold,
+        "video_query_pct": args.video_query_pct,
+        "video_bank_pct": args.video_bank_pct,
+    }
 
 
 def _bank_add(args: argparse.Namespace, actor: Any) -> int:
