@@ -86,12 +86,14 @@ def _register_routers() -> None:
     from shieldwall.banks.api import router as banks_router
     from shieldwall.integrations.api import router as actions_router
     from shieldwall.matching.api import router as matching_router
+    from shieldwall.reports.api import router as reports_router
     from shieldwall.subjects.api import router as events_router
 
     api.add_router("/", matching_router)
     api.add_router("/banks", banks_router)
     api.add_router("/events", events_router)
     api.add_router("/actions", actions_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "shieldwall.banks",
     "shieldwall.matching",
     "shieldwall.integrations",
+    "shieldwall.reports",
 ]
 
 MIDDLEWARE = [

@@ -24,18 +24,20 @@ VIEW_BANKS = "banks.view_bank"
 VIEW_AUDIT = "core.view_auditevent"
 MANAGE_API_KEYS = "core.manage_apikey"
 SCAN = "banks.scan_media"
+SUBMIT_REPORTS = "reports.submit_report"
+VIEW_REPORTER = "reports.view_reporter"
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ADMIN: (MANAGE_BANKS, VIEW_BANKS, MANAGE_API_KEYS, VIEW_AUDIT, SCAN),
     LEAD: (VIEW_BANKS, SCAN),
     MODERATOR: (VIEW_BANKS, SCAN),
     TRIAGE: (SCAN,),
-    COMPLIANCE: (VIEW_BANKS, VIEW_AUDIT),
+    COMPLIANCE: (VIEW_BANKS, VIEW_AUDIT, VIEW_REPORTER),
     AUDITOR: (VIEW_AUDIT,),
 }
 
 # What a platform's API key may do: scan, look up and keep its banks.
-PLATFORM_PERMISSIONS = frozenset({SCAN, VIEW_BANKS, MANAGE_BANKS})
+PLATFORM_PERMISSIONS = frozenset({SCAN, VIEW_BANKS, MANAGE_BANKS, SUBMIT_REPORTS})
 
 
 def ensure_roles(**_: Any) -> None:
