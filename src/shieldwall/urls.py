@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 
 from shieldwall.api import api
+from shieldwall.reports.views import report_page
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -26,4 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/webhooks/", include("shieldwall.integrations.urls")),
     path("healthz", healthz),
+    path("report", report_page, name="report"),
 ]
