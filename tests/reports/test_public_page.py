@@ -40,7 +40,10 @@ def test_anonymous_cse_report_walks_the_story_path() -> None:
     client = Client()
     start = client.get("/report")
     assert start.status_code == 200
-    assert b"Start report" in start.content
+    assert b"Paste" in start.content or b"Link to the post" in start.content
+    intro = client.post("/report", START)
+    assert intro.context["step"].prompt == "Report post"
+    assert b"Start report" in intro.content
     page = _walk(client, ["start", "someone_else", "sensitive", "cse"])
     assert page.context["step"].prompt == "You are reporting child sexual exploitation"
     assert b"Yes, continue" in page.content
