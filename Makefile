@@ -24,6 +24,8 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy -p shieldwall_client
+	$(BIN)/lint-imports
 	$(BIN)/python -m django makemigrations --check --dry-run --settings=shieldwall.settings
 	$(BIN)/python -m shieldwall.openapi --check docs/openapi.json
 

@@ -25,6 +25,9 @@ VIEW_AUDIT = "core.view_auditevent"
 MANAGE_API_KEYS = "core.manage_apikey"
 SCAN = "banks.scan_media"
 SUBMIT_REPORTS = "reports.submit_report"
+# Permissions of feature apps named as strings: core imports no feature app.
+SEND_EVENTS = "subjects.send_events"
+PULL_ACTIONS = "integrations.pull_actions"
 VIEW_REPORTER = "reports.view_reporter"
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -37,7 +40,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 # What a platform's API key may do: scan, look up and keep its banks.
-PLATFORM_PERMISSIONS = frozenset({SCAN, VIEW_BANKS, MANAGE_BANKS, SUBMIT_REPORTS})
+PLATFORM_PERMISSIONS = frozenset(
+    {SCAN, VIEW_BANKS, MANAGE_BANKS, SUBMIT_REPORTS, SEND_EVENTS, PULL_ACTIONS}
+)
 
 
 def ensure_roles(**_: Any) -> None:

@@ -1,0 +1,299 @@
+"""The typed answers of the API: frozen dataclasses read from the server's JSON.
+
+Readers ignore fields they do not know, so a newer server does not break an older SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+Json = Mapping[str, Any]
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 time from the API as an aware datetime (the API speaks UTC)."""
+    return datetime.fromisoformat(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One video frame's PDQ hash, at `second` into the video."""
+
+    second: float
+    pdq: str
+    quality: int
+
+    @classmethod
+    def from_json(cls, d: Json) -> Frame:
+        return cls(second=float(d["second"]), pdq=str(d["pdq"]), quality=int(d["quality"]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"second": self.second, "pdq": self.pdq, "quality": self.quality}
+
+
+@dataclass(frozen=True)
+class Hashes:
+    """What the server computed from scanned media (the media itself is not kept)."""
+
+    media_type: str
+    format: str
+    md5: str
+    sha256: str
+    pdq: str | None
+    pdq_quality: int | None
+    width: int
+    height: int
+    duration_seconds: float | None = None
+    vpdq: list[Frame] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, d: Json) -> Hashes:
+        return cls(
+            media_type=str(d["media_type"]),
+            format=str(d["format"]),
+            md5=str(d["md5"]),
+            sha256=str(d["sha256"]),
+            pdq=d.get("pdq"),
+            pdq_quality=_opt_int(d.get("pdq_quality")),
+            width=int(d["width"]),
+            height=int(d["height"]),
+            duration_seconds=_opt_float(d.get("duration_seconds")),
+            vpdq=[Frame.from_json(f) for f in d.get("vpdq") or ()],
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    """One bank entry the media matched, and what the bank says to do about it."""
+
+    bank: str
+    bank_kind: str
+    action: str
+    signal_type: str
+    entry_id: str
+    distance: int
+    query_match_pct: float | None = None
+    bank_match_pct: float | None = None
+
+    @classmethod
+    def from_json(cls, d: Json) -> Match:
+        return cls(
+            bank=str(d["bank"]),
+            bank_kind=str(d["bank_kind"]),
+            action=str(d["action"]),
+            signal_type=str(d["signal_type"]),
+            entry_id=str(d["entry_id"]),
+            distance=int(d["distance"]),
+            query_match_pct=_opt_float(d.get("query_match_pct")),
+            bank_match_pct=_opt_float(d.get("bank_match_pct")),
+        )
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The verdict on media or hashes: "allow", "review" or "block", with the matches behind it."""
+
+    verdict: str
+    matches: list[Match] = field(default_factory=list)
+    hashes: Hashes | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """The media must not be published."""
+        return self.verdict == "block"
+
+    @property
+    def needs_review(self) -> bool:
+        """The media may be published only after a moderator has looked (platform policy)."""
+        return self.verdict == "review"
+
+    @classmethod
+    def from_json(cls, d: Json) -> ScanResult:
+        hashes = d.get("hashes")
+        return cls(
+            verdict=str(d["verdict"]),
+            matches=[Match.from_json(m) for m in d.get("matches") or ()],
+            hashes=Hashes.from_json(hashes) if hashes else None,
+        )
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A hash bank: what it holds (kind), what a match does (action), and its thresholds."""
+
+    name: str
+    kind: str
+    action: str
+    pdq_threshold: int
+    video_query_pct: float
+    video_bank_pct: float
+    enabled: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    entry_counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, d: Json) -> Bank:
+        return cls(
+            name=str(d["name"]),
+            kind=str(d["kind"]),
+            action=str(d["action"]),
+            pdq_threshold=int(d["pdq_threshold"]),
+            video_query_pct=float(d["video_query_pct"]),
+            video_bank_pct=float(d["video_bank_pct"]),
+            enabled=bool(d["enabled"]),
+            version=int(d["version"]),
+            created_at=parse_time(d["created_at"]),
+            updated_at=parse_time(d["updated_at"]),
+            entry_counts={str(k): int(v) for k, v in (d.get("entry_counts") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class HashRow:
+    """A hash to add to a bank: signal type ("pdq", "md5", "sha256", "vpdq") and value."""
+
+    signal_type: str
+    value: str
+    note: str = ""
+    external_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "signal_type": self.signal_type,
+            "value": self.value,
+            "note": self.note,
+            "external_id": self.external_id,
+        }
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding hashes or media to a bank did."""
+
+    added: int
+    duplicates: int
+    entry_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, d: Json) -> AddResult:
+        return cls(
+            added=int(d["added"]),
+            duplicates=int(d["duplicates"]),
+            entry_ids=[str(i) for i in d.get("entry_ids") or ()],
+        )
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """The fate of one event: "accepted" or "duplicate" (seen before, nothing changed)."""
+
+    id: str
+    status: str
+
+    @classmethod
+    def from_json(cls, d: Json) -> EventResult:
+        return cls(id=str(d["id"]), status=str(d["status"]))
+
+
+@dataclass(frozen=True)
+class EventsResult:
+    """The answer to events sent: counts and one result per event, in the order sent."""
+
+    accepted: int
+    duplicates: int
+    results: list[EventResult] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, d: Json) -> EventsResult:
+        return cls(
+            accepted=int(d["accepted"]),
+            duplicates=int(d["duplicates"]),
+            results=[EventResult.from_json(r) for r in d.get("results") or ()],
+        )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an action applies to: type "post", "media", "account" or "hashtag", and its id."""
+
+    type: str
+    id: str
+
+    @classmethod
+    def from_json(cls, d: Json) -> Subject:
+        return cls(type=str(d["type"]), id=str(d["id"]))
+
+
+@dataclass(frozen=True)
+class Ack:
+    """The platform's last acknowledgement of an action."""
+
+    status: str
+    detail: str
+    acked_at: datetime
+
+    @classmethod
+    def from_json(cls, d: Json) -> Ack:
+        return cls(
+            status=str(d["status"]),
+            detail=str(d.get("detail") or ""),
+            acked_at=parse_time(d["acked_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Action:
+    """A decision for the platform to apply, idempotently by `id`.
+
+    `ack` is set only on the answer to `Client.ack` (webhooks and pages do not carry it).
+    """
+
+    id: str
+    kind: str
+    subject: Subject
+    reason: str
+    note: str
+    created_at: datetime
+    ack: Ack | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Json) -> Action:
+        ack = d.get("ack")
+        return cls(
+            id=str(d["id"]),
+            kind=str(d["kind"]),
+            subject=Subject.from_json(d["subject"]),
+            reason=str(d.get("reason") or ""),
+            note=str(d.get("note") or ""),
+            created_at=parse_time(d["created_at"]),
+            ack=Ack.from_json(ack) if ack else None,
+        )
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    """A page of actions in creation order; pass `next` back as `after` for the next page."""
+
+    actions: list[Action]
+    next: str | None
+
+    @classmethod
+    def from_json(cls, d: Json) -> ActionPage:
+        nxt = d.get("next")
+        return cls(
+            actions=[Action.from_json(a) for a in d.get("actions") or ()],
+            next=None if nxt is None else str(nxt),
+        )
