@@ -76,6 +76,9 @@ def _database(url: str) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+        # Tests use a file too, so concurrency behaves as in production (WAL, busy timeout)
+        # rather than as a shared-cache in-memory database with table locks.
+        db["TEST"] = {"NAME": str(CONFIG.home / "test.sqlite3")}
     return db
 
 

@@ -1,7 +1,65 @@
-"""HTTP edge of platform events (filled in by the events work)."""
+"""HTTP edge of platform events: POST /events (one event or a batch of up to 1000)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
 from ninja import Router
 
+from shieldwall.core.actors import require
+from shieldwall.core.errors import ServiceError
+from shieldwall.core.http import ApiRequest
+from shieldwall.subjects import services
+from shieldwall.subjects.models import SEND_EVENTS
+from shieldwall.subjects.schemas import (
+    EventResultOut,
+    IngestOut,
+    parse_body,
+    request_body_schema,
+)
+
 router = Router(tags=["events"])
+
+
+class TooLarge(ServiceError):
+    status = 413
+
+
+class Malformed(ServiceError):
+    status = 400
+
+
+def _json_body(request: ApiRequest) -> Any:
+    # The body is read here rather than by a ninja schema so that an error's `field` is the
+    # path the platform sent (see subjects.schemas); the OpenAPI document still shows it.
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise TooLarge(
+            "too_large", "The request body is too large: send the events in smaller batches."
+        ) from None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Malformed("malformed_request", f"The request body is not valid JSON: {exc}") from None
+
+
+@router.post(
+    "",
+    response=IngestOut,
+    operation_id="send_events",
+    summary="Send platform events",
+    openapi_extra={"requestBody": request_body_schema()},
+)
+def send_events(request: ApiRequest) -> IngestOut:
+    """Tell Shieldwall about accounts, posts, media and reach: one event or
+    `{"events": [...]}` (1 to 1000). Idempotent by event id; safe out of order."""
+    require(request.auth, SEND_EVENTS)  # refuse a key without the right before reading the body
+    result = services.ingest_events(events=parse_body(_json_body(request)), actor=request.auth)
+    return IngestOut(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        results=[EventResultOut(id=r.id, status=r.status) for r in result.results],  # type: ignore[arg-type]
+    )

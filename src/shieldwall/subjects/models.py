@@ -1,8 +1,16 @@
-"""Platform subjects: the media a platform scanned, kept as hashes so sweeps can find copies."""
+"""Platform subjects: media (kept as hashes), accounts, posts, hashtags and reach over time.
+
+Platform ids (`account_id`, `post_id`, `media_id`) are the platform's own opaque strings.
+Note that `Post.account_id` is Django's raw foreign-key column (our integer key); the
+platform's account id of a post is `post.account.account_id`.
+"""
 
 from __future__ import annotations
 
 from django.db import models
+
+# Permission codename ("app_label.codename") to send events; platform API keys hold it.
+SEND_EVENTS = "subjects.send_events"
 
 
 class PlatformMedia(models.Model):
@@ -27,3 +35,160 @@ class PlatformMedia(models.Model):
 
     def __str__(self) -> str:
         return self.media_id
+
+
+class Account(models.Model):
+    """A platform account; a placeholder (only its id) until an account event describes it."""
+
+    account_id = models.CharField(max_length=200, unique=True)
+    handle = models.CharField(max_length=200, blank=True, db_index=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    bio = models.TextField(blank=True)
+    url = models.CharField(max_length=2000, blank=True)
+    platform_created_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_event_at = models.DateTimeField(
+        null=True, blank=True, help_text="occurred_at of the event that last changed it"
+    )
+    is_placeholder = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"@{self.handle}" if self.handle else self.account_id
+
+
+class Post(models.Model):
+    """A platform post; content-less (no account) while only its deletion, media or metrics
+    are known."""
+
+    post_id = models.CharField(max_length=200, unique=True)
+    # Indexed together with the time below ("an account's posts by time").
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        db_index=False,
+    )
+    text = models.TextField(blank=True)
+    reply_to = models.CharField(max_length=200, blank=True)
+    quote_of = models.CharField(max_length=200, blank=True)
+    reshare_of = models.CharField(max_length=200, blank=True)
+    url = models.CharField(max_length=2000, blank=True)
+    platform_created_at = models.DateTimeField(
+        null=True, blank=True, help_text="created_at from the platform, else the earliest event"
+    )
+    first_seen_at = models.DateTimeField()
+    last_event_at = models.DateTimeField(
+        null=True, blank=True, help_text="occurred_at of the event that last changed it"
+    )
+    content_at = models.DateTimeField(
+        null=True, blank=True, help_text="occurred_at of the post event its content comes from"
+    )
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="occurred_at of its deletion on the platform"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "platform_created_at"], name="subj_post_account_time"),
+            models.Index(
+                fields=["reshare_of"],
+                condition=~models.Q(reshare_of=""),
+                name="subj_post_reshare_of",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.post_id
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Hashtag(models.Model):
+    """A hashtag by its normalised name (see hashtags.normalise_hashtag)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    first_seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+
+class PostHashtag(models.Model):
+    """One use of a hashtag: the post carries it since `used_at` (platform time)."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="hashtag_uses", db_index=False
+    )
+    hashtag = models.ForeignKey(
+        Hashtag, on_delete=models.PROTECT, related_name="uses", db_index=False
+    )
+    used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "hashtag"], name="subj_posthashtag_unique")
+        ]
+        indexes = [models.Index(fields=["hashtag", "used_at"], name="subj_hashtag_uses_time")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}#{self.hashtag_id}"
+
+
+class PostMedia(models.Model):
+    """A media item seen on a post. Links are only added: media once on a post stays on record.
+
+    `media_id` matches `PlatformMedia.media_id`, which may arrive before or after (or never).
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media", db_index=False)
+    media_id = models.CharField(max_length=200, db_index=True)
+    media_type = models.CharField(max_length=8, blank=True)
+    attached_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "post media"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "media_id"], name="subj_postmedia_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}:{self.media_id}"
+
+
+class PostMetrics(models.Model):
+    """A post's cumulative counts at one moment; the series is its reach over time."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="metrics", db_index=False)
+    at = models.DateTimeField()
+    views = models.PositiveBigIntegerField()
+    reshares = models.PositiveBigIntegerField()
+    likes = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "post metrics"
+        # Also the index for "the newest sample of a post" (read backwards).
+        constraints = [
+            models.UniqueConstraint(fields=["post", "at"], name="subj_postmetrics_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}@{self.at:%Y-%m-%dT%H:%M:%SZ}"
+
+
+class ProcessedEvent(models.Model):
+    """An event id already taken in: a second delivery of it changes nothing."""
+
+    event_id = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=32)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        permissions = [("send_events", "Send platform events (accounts, posts, media, metrics)")]
+
+    def __str__(self) -> str:
+        return self.event_id
