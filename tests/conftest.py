@@ -22,12 +22,15 @@ def _fresh_registry(settings: object) -> Iterator[None]:
     """Each test starts with no cached indices and checks bank versions on every scan."""
     from django.conf import settings as dj
 
+    from shieldwall.cases.clusters import cluster_index
     from shieldwall.matching.registry import registry
 
     dj.SHIELDWALL = dataclasses.replace(dj.SHIELDWALL, index_refresh_seconds=0.0)
     registry.clear()
+    cluster_index.clear()
     yield
     registry.clear()
+    cluster_index.clear()
 
 
 @pytest.fixture

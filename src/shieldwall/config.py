@@ -30,6 +30,16 @@ class Config:
     max_video_frames: int = 500_000
     decode_timeout_seconds: float = 120.0
     index_refresh_seconds: float = 1.0
+    # Review deadlines per priority tier (child sexual exploitation, NCII, everything else).
+    deadline_cse_minutes: int = 60
+    deadline_ncii_minutes: int = 12 * 60
+    deadline_other_minutes: int = 72 * 60
+    # Limit a post (interstitial) once this many people report it for child sexual
+    # exploitation, or at once on a hash match; 0 turns interim protection off.
+    interim_limit_reports: int = 3
+    # How long a worker holds a webhook delivery it is sending; a killed worker's deliveries
+    # become due again after this.
+    webhook_lease_seconds: float = 60.0
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -137,6 +147,11 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         decode_timeout_seconds=_float(
             env, "SHIELDWALL_DECODE_TIMEOUT_SECONDS", Config.decode_timeout_seconds
         ),
+        deadline_cse_minutes=_int(env, "SHIELDWALL_DEADLINE_CSE_MINUTES", 60),
+        deadline_ncii_minutes=_int(env, "SHIELDWALL_DEADLINE_NCII_MINUTES", 12 * 60),
+        deadline_other_minutes=_int(env, "SHIELDWALL_DEADLINE_OTHER_MINUTES", 72 * 60),
+        interim_limit_reports=_int(env, "SHIELDWALL_INTERIM_LIMIT_REPORTS", 3, minimum=0),
+        webhook_lease_seconds=_float(env, "SHIELDWALL_WEBHOOK_LEASE_SECONDS", 60.0),
         index_refresh_seconds=_float(
             env,
             "SHIELDWALL_INDEX_REFRESH_SECONDS",

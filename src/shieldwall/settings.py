@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "shieldwall.matching",
     "shieldwall.integrations",
     "shieldwall.reports",
+    "shieldwall.cases",
 ]
 
 MIDDLEWARE = [

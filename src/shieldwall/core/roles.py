@@ -28,14 +28,45 @@ SUBMIT_REPORTS = "reports.submit_report"
 # Permissions of feature apps named as strings: core imports no feature app.
 SEND_EVENTS = "subjects.send_events"
 PULL_ACTIONS = "integrations.pull_actions"
+ISSUE_ACTIONS = "integrations.issue_action"
+MANAGE_WEBHOOKS = "integrations.manage_webhooks"
+ACKNOWLEDGE_CASES = "cases.acknowledge_case"
+ACT_ON_CASES = "cases.act_on_case"
+ACT_ON_ESCALATED = "cases.act_on_escalated"
+BULK_ACT = "cases.bulk_act"
+ASSIGN_CASES = "cases.assign_case"
+COMMENT_CASES = "cases.comment_case"
+VIEW_MEDIA = "cases.view_media"
+VIEW_CASES = "cases.view_case"
 VIEW_REPORTER = "reports.view_reporter"
 
+_MODERATE = (
+    VIEW_CASES,
+    ACKNOWLEDGE_CASES,
+    ACT_ON_CASES,
+    ASSIGN_CASES,
+    COMMENT_CASES,
+    VIEW_MEDIA,
+    ISSUE_ACTIONS,
+)
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    ADMIN: (MANAGE_BANKS, VIEW_BANKS, MANAGE_API_KEYS, VIEW_AUDIT, SCAN, SEND_EVENTS),
-    LEAD: (VIEW_BANKS, SCAN),
-    MODERATOR: (VIEW_BANKS, SCAN),
-    TRIAGE: (SCAN,),
-    COMPLIANCE: (VIEW_BANKS, VIEW_AUDIT, VIEW_REPORTER),
+    ADMIN: (
+        MANAGE_BANKS,
+        VIEW_BANKS,
+        MANAGE_API_KEYS,
+        VIEW_AUDIT,
+        SCAN,
+        SEND_EVENTS,
+        *_MODERATE,
+        MANAGE_WEBHOOKS,
+        ACT_ON_ESCALATED,
+        BULK_ACT,
+        VIEW_REPORTER,
+    ),
+    LEAD: (VIEW_BANKS, SCAN, *_MODERATE, ACT_ON_ESCALATED, BULK_ACT),
+    MODERATOR: (VIEW_BANKS, SCAN, *_MODERATE),
+    TRIAGE: (SCAN, VIEW_CASES, ACKNOWLEDGE_CASES),
+    COMPLIANCE: (VIEW_BANKS, VIEW_AUDIT, VIEW_REPORTER, VIEW_CASES),
     AUDITOR: (VIEW_AUDIT,),
 }
 

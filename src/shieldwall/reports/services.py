@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from shieldwall.cases.services import file_report
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
@@ -98,6 +99,7 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
                 reporter_email=report.reporter_email,
                 anonymous=anonymous,
             )
+            file_report(stored)
             audit.record(
                 actor=actor,
                 action="report.received",

@@ -1,0 +1,110 @@
+"""Copies of one media item across posts: exact hashes through the database, PDQ in memory.
+
+The PDQ side keeps a per-process index of the media of cases, built in full now and then
+and topped up with the rows added since by a brute-force scan, so a report never waits
+for a full rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Q
+
+from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia
+from shieldwall.matching.index import PdqIndex, hex_to_array
+from shieldwall.media import dihedral_from_hash
+
+PDQ_THRESHOLD = 31
+MIN_QUALITY = 50
+REBUILD_AFTER = 2000
+
+
+@dataclass(frozen=True)
+class MediaHashRow:
+    """The hashes of one media item of a reported post."""
+
+    media_id: str
+    md5: str
+    sha256: str
+    pdq: str
+    pdq_quality: int | None
+
+
+class _ClusterIndex:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index = PdqIndex.from_hex([], [])
+        self._case_of: dict[int, int] = {}
+        self._built_max = 0
+
+    def cases_near(self, pdq: str) -> set[int]:
+        """Ids of cases holding media within the PDQ threshold of this hash."""
+        with self._lock:
+            delta = list(
+                CaseMedia.objects.filter(id__gt=self._built_max, pdq_quality__gte=MIN_QUALITY)
+                .exclude(pdq="")
+                .values_list("id", "case_id", "pdq")
+            )
+            if len(delta) > REBUILD_AFTER:
+                self._rebuild()
+                delta = []
+            # A mirrored or rotated copy: query the eight variants derived from the hash.
+            query = hex_to_array(list(dihedral_from_hash(pdq)))
+            found = {self._case_of[m.id] for m in self._index.search(query, PDQ_THRESHOLD)}
+            if delta:
+                codes = hex_to_array([row[2] for row in delta])
+                bits = np.unpackbits(codes[:, None, :] ^ query[None, :, :], axis=2)
+                distances = bits.sum(axis=2).min(axis=1)
+                found |= {
+                    row[1] for row, d in zip(delta, distances, strict=True) if d <= PDQ_THRESHOLD
+                }
+            return found
+
+    def _rebuild(self) -> None:
+        last = CaseMedia.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        rows = list(
+            CaseMedia.objects.filter(
+                id__lte=last, case__state__in=OPEN_STATES, pdq_quality__gte=MIN_QUALITY
+            )
+            .exclude(pdq="")
+            .values_list("id", "case_id", "pdq")
+        )
+        self._index = PdqIndex.from_hex([r[2] for r in rows], [r[0] for r in rows])
+        self._case_of = {r[0]: r[1] for r in rows}
+        self._built_max = last
+
+    def clear(self) -> None:
+        with self._lock:
+            self._index = PdqIndex.from_hex([], [])
+            self._case_of = {}
+            self._built_max = 0
+
+
+cluster_index = _ClusterIndex()
+
+
+def open_case_with_media(media: list[MediaHashRow]) -> int | None:
+    """The id of an open case that holds a copy of any of these media items, if one does."""
+    md5s = [m.md5 for m in media if m.md5]
+    shas = [m.sha256 for m in media if m.sha256]
+    if md5s or shas:
+        hit = (
+            CaseMedia.objects.filter(Q(md5__in=md5s) | Q(sha256__in=shas))
+            .filter(case__state__in=OPEN_STATES)
+            .values_list("case_id", flat=True)
+            .first()
+        )
+        if hit is not None:
+            return int(hit)
+    near: set[int] = set()
+    for m in media:
+        if m.pdq and (m.pdq_quality or 0) >= MIN_QUALITY:
+            near |= cluster_index.cases_near(m.pdq)
+    if not near:
+        return None
+    open_ids = Case.objects.filter(id__in=near, state__in=OPEN_STATES).order_by("tier", "id")
+    first = open_ids.values_list("id", flat=True).first()
+    return int(first) if first is not None else None

@@ -1,0 +1,532 @@
+"""The verbs of cases: file a report into its case, prioritise, and decide.
+
+Every decision writes its audit event and issues its action to the platform in the same
+transaction (the outbox delivers it); a removal also banks the media's hashes, so the
+same media can never be posted again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shieldwall.banks import services as banks
+from shieldwall.banks.models import Bank, BankKind
+from shieldwall.banks.signals import Frame, frames_to_value
+from shieldwall.cases import priority
+from shieldwall.cases.clusters import MediaHashRow, open_case_with_media
+from shieldwall.cases.models import (
+    OPEN_STATES,
+    Case,
+    CaseComment,
+    CaseMedia,
+    CaseReport,
+    CaseState,
+    Decision,
+    MediaView,
+    Tier,
+    TrustedFlagger,
+)
+from shieldwall.core import audit
+from shieldwall.core.actors import SYSTEM, Actor, require
+from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
+from shieldwall.core.roles import (
+    ACKNOWLEDGE_CASES,
+    ACT_ON_CASES,
+    ACT_ON_ESCALATED,
+    ASSIGN_CASES,
+    BULK_ACT,
+    COMMENT_CASES,
+    VIEW_MEDIA,
+)
+from shieldwall.integrations.services import issue_action
+from shieldwall.matching.services import QueryHashes, match_hashes
+from shieldwall.reports.categories import Category
+from shieldwall.reports.models import Report, ReportStatus
+from shieldwall.subjects.models import Account, PlatformMedia, PostMedia, PostMetrics
+
+REMOVED_BANK = "platform-removed"
+MAX_BULK = 500
+
+# Which decisions fit which subject, and the platform action each one issues.
+ACTION_OF = {
+    Decision.REMOVED_POST: "remove_post",
+    Decision.REMOVED_MEDIA: "remove_media",
+    Decision.SUSPENDED_ACCOUNT: "suspend_account",
+    Decision.SUPPRESSED_HASHTAG: "suppress_hashtag",
+}
+DECISIONS_FOR = {
+    "post": {
+        Decision.REMOVED_POST,
+        Decision.REMOVED_MEDIA,
+        Decision.SUSPENDED_ACCOUNT,
+        Decision.NO_VIOLATION,
+    },
+    "account": {Decision.SUSPENDED_ACCOUNT, Decision.NO_VIOLATION},
+    "hashtag": {Decision.SUPPRESSED_HASHTAG, Decision.NO_VIOLATION},
+}
+
+
+def _new_id() -> str:
+    return "case_" + secrets.token_urlsafe(10)
+
+
+# --- filing reports into cases -------------------------------------------------------------
+
+
+def _post_media(post_id: str) -> list[MediaHashRow]:
+    ids = list(PostMedia.objects.filter(post__post_id=post_id).values_list("media_id", flat=True))
+    rows = PlatformMedia.objects.filter(Q(media_id__in=ids) | Q(post_id=post_id)).values_list(
+        "media_id", "md5", "sha256", "pdq", "pdq_quality"
+    )
+    return [MediaHashRow(*row) for row in rows]
+
+
+def _bank_matches(media: list[MediaHashRow]) -> list[dict[str, object]]:
+    found = []
+    for m in media:
+        q = QueryHashes(
+            md5=m.md5 or None, sha256=m.sha256 or None, pdq=m.pdq or None, pdq_quality=m.pdq_quality
+        )
+        for hit in match_hashes(q):
+            found.append(
+                {
+                    "media_id": m.media_id,
+                    "bank": hit.bank,
+                    "bank_kind": hit.bank_kind,
+                    "signal_type": hit.signal_type,
+                    "distance": hit.distance,
+                }
+            )
+    return found
+
+
+def _reach_is_fast(post_id: str) -> bool:
+    samples = list(
+        PostMetrics.objects.filter(post__post_id=post_id)
+        .order_by("-at")
+        .values_list("at", "views")[:2]
+    )
+    if len(samples) < 2:
+        return False
+    (t1, v1), (t0, v0) = samples
+    hours = max((t1 - t0).total_seconds() / 3600, 1 / 60)
+    return (v1 - v0) / hours >= priority.FAST_REACH_VIEWS_PER_HOUR
+
+
+def _account_is_new(account_id: str, now: datetime) -> bool:
+    created = (
+        Account.objects.filter(account_id=account_id)
+        .values_list("platform_created_at", flat=True)
+        .first()
+    )
+    return created is not None and now - created < timedelta(days=priority.NEW_ACCOUNT_DAYS)
+
+
+def _reporter_key(report: Report) -> str:
+    return report.reporter_id or report.reporter_email or f"anonymous:{report.pk}"
+
+
+def file_report(report: Report) -> Case:
+    """Put a new report into the open case of its subject (or of a copy of its media)."""
+    now = timezone.now()
+    media = _post_media(report.subject_id) if report.subject_type == "post" else []
+    case = _find_or_open(report, media, now)
+    CaseReport.objects.create(case=case, report=report)
+    for m in media:
+        CaseMedia.objects.get_or_create(
+            case=case,
+            media_id=m.media_id,
+            defaults={
+                "post_id": report.subject_id,
+                "md5": m.md5,
+                "sha256": m.sha256,
+                "pdq": m.pdq,
+                "pdq_quality": m.pdq_quality,
+            },
+        )
+    _refresh(case, report, media, now)
+    return case
+
+
+def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> Case:
+    case = (
+        Case.objects.select_for_update()
+        .filter(
+            subject_type=report.subject_type, subject_id=report.subject_id, state__in=OPEN_STATES
+        )
+        .first()
+    )
+    if case is None and media:
+        case_id = open_case_with_media(media)
+        if case_id is not None:
+            case = Case.objects.select_for_update().get(pk=case_id)
+    if case is not None:
+        return case
+    account_id = ""
+    if report.subject_type == "account":
+        account_id = report.subject_id
+    elif report.subject_type == "post":
+        account_id = (
+            Account.objects.filter(posts__post_id=report.subject_id)
+            .values_list("account_id", flat=True)
+            .first()
+            or ""
+        )
+    fresh = Case(
+        public_id=_new_id(),
+        subject_type=report.subject_type,
+        subject_id=report.subject_id,
+        account_id=account_id,
+        category=report.category,
+        cse_reason=report.cse_reason,
+        tier=Tier.OTHER,
+        opened_at=now,
+        deadline_at=now,
+    )
+    try:
+        with transaction.atomic():
+            fresh.save()
+    except IntegrityError:  # another report about the subject opened it just now
+        return Case.objects.select_for_update().get(
+            subject_type=report.subject_type,
+            subject_id=report.subject_id,
+            state__in=OPEN_STATES,
+        )
+    audit.record(
+        actor=SYSTEM,
+        action="case.open",
+        subject_type="case",
+        subject_id=fresh.public_id,
+        data={"subject": f"{fresh.subject_type}:{fresh.subject_id}"},
+    )
+    return fresh
+
+
+def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetime) -> None:
+    reports = Report.objects.filter(case_link__case=case)
+    categories = set(reports.values_list("category", flat=True))
+    best = min(categories, key=lambda c: priority.tier_of(c, set()))
+    matches = _bank_matches(media) if media else case.hash_matches
+    kinds = {str(m["bank_kind"]) for m in matches}
+    signals = set(case.signals)
+    if "verified_csam" in kinds:
+        signals.add(priority.VERIFIED_MATCH)
+    elif kinds:
+        signals.add(priority.BANK_MATCH)
+    if report.depicted == "reporter":
+        signals.add(priority.DEPICTED_REPORTER)
+    if (
+        report.reporter_id
+        and TrustedFlagger.objects.filter(reporter_id=report.reporter_id).exists()
+    ):
+        signals.add(priority.TRUSTED_FLAGGER)
+    if case.subject_type == "post" and _reach_is_fast(case.subject_id):
+        signals.add(priority.FAST_REACH)
+    if case.account_id and _account_is_new(case.account_id, now):
+        signals.add(priority.NEW_ACCOUNT)
+    reporters = {_reporter_key(r) for r in reports}
+    if len(reporters) >= priority.MANY_REPORTERS_COUNT:
+        signals.add(priority.MANY_REPORTERS)
+    p = priority.prioritise(
+        category=best, bank_kinds=kinds, signals=signals, opened_at=case.opened_at
+    )
+    case.category = best
+    if report.category == Category.CSE and report.cse_reason:
+        case.cse_reason = report.cse_reason
+    case.tier = p.tier
+    case.signals = list(p.signals)
+    case.deadline_at = min(case.deadline_at, p.deadline_at) if case.report_count else p.deadline_at
+    case.report_count = reports.count()
+    case.reporter_count = len(reporters)
+    case.hash_matches = matches
+    case.verified_match = "verified_csam" in kinds
+    _interim_protection(case, kinds)
+    case.save()
+
+
+def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
+    """Limit a CSE-reported post with a hash match, or enough reports, until it is reviewed."""
+    from django.conf import settings
+
+    threshold = settings.SHIELDWALL.interim_limit_reports
+    if case.limited or case.subject_type != "post" or case.category != Category.CSE:
+        return
+    if not threshold or not (bank_kinds or case.reporter_count >= threshold):
+        return
+    issue_action(
+        kind="limit_post", subject_id=case.subject_id, reason="interim_cse_review", actor=SYSTEM
+    )
+    case.limited = True
+
+
+# --- working cases -----------------------------------------------------------------------
+
+
+def get_case(public_id: str, *, for_update: bool = False) -> Case:
+    """The case with this id, or NotFound."""
+    qs = Case.objects.select_for_update() if for_update else Case.objects.all()
+    case = qs.filter(public_id=public_id).first()
+    if case is None:
+        raise NotFound("case_not_found", f"No case {public_id!r}.")
+    return case
+
+
+def _require_open(case: Case) -> None:
+    if not case.is_open:
+        raise Conflict("case_closed", f"Case {case.public_id} is already closed.")
+
+
+def acknowledge(*, case_id: str, actor: Actor) -> Case:
+    """Triage has seen the case; it stays in the queue for a decision."""
+    require(actor, ACKNOWLEDGE_CASES)
+    with transaction.atomic():
+        case = get_case(case_id, for_update=True)
+        _require_open(case)
+        if case.state == CaseState.OPEN:
+            case.state = CaseState.ACKNOWLEDGED
+            case.save(update_fields=["state", "updated_at"])
+            _set_reports(case, ReportStatus.IN_REVIEW)
+            audit.record(
+                actor=actor,
+                action="case.acknowledge",
+                subject_type="case",
+                subject_id=case.public_id,
+            )
+    return case
+
+
+def escalate(*, case_id: str, actor: Actor, note: str = "") -> Case:
+    """Hand the case to a lead."""
+    require(actor, ACKNOWLEDGE_CASES)
+    with transaction.atomic():
+        case = get_case(case_id, for_update=True)
+        _require_open(case)
+        case.state = CaseState.ESCALATED
+        case.save(update_fields=["state", "updated_at"])
+        if note:
+            CaseComment.objects.create(case=case, author=actor.label, text=note[:5000])
+        audit.record(
+            actor=actor,
+            action="case.escalate",
+            subject_type="case",
+            subject_id=case.public_id,
+            data={"note": bool(note)},
+        )
+    return case
+
+
+def assign(*, case_id: str, username: str | None, actor: Actor) -> Case:
+    """Give the case to a staff member (or nobody)."""
+    require(actor, ASSIGN_CASES)
+    user = None
+    if username:
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise Invalid("unknown_user", f"No staff member {username!r}.", field="assignee")
+    with transaction.atomic():
+        case = get_case(case_id, for_update=True)
+        case.assignee = user
+        case.save(update_fields=["assignee", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="case.assign",
+            subject_type="case",
+            subject_id=case.public_id,
+            data={"assignee": username or ""},
+        )
+    return case
+
+
+def comment(*, case_id: str, text: str, actor: Actor) -> CaseComment:
+    """Add a note to the case."""
+    require(actor, COMMENT_CASES)
+    text = text.strip()
+    if not text or len(text) > 5000:
+        raise Invalid("invalid_comment", "A comment is 1 to 5000 characters.", field="text")
+    with transaction.atomic():
+        case = get_case(case_id)
+        note = CaseComment.objects.create(case=case, author=actor.label, text=text)
+        audit.record(
+            actor=actor, action="case.comment", subject_type="case", subject_id=case.public_id
+        )
+    return note
+
+
+def record_media_view(*, case_id: str, media_id: str, actor: Actor) -> MediaView:
+    """Record that a person revealed a media item (NCMEC fileViewedByEsp comes from these)."""
+    require(actor, VIEW_MEDIA)
+    with transaction.atomic():
+        case = get_case(case_id)
+        if not case.media.filter(media_id=media_id).exists():
+            raise NotFound("media_not_found", f"Case {case_id} has no media {media_id!r}.")
+        view = MediaView.objects.create(case=case, media_id=media_id, viewer=actor.label)
+        audit.record(
+            actor=actor,
+            action="case.media_view",
+            subject_type="case",
+            subject_id=case.public_id,
+            data={"media_id": media_id},
+        )
+    return view
+
+
+def decide(*, case_id: str, decision: str, actor: Actor, note: str = "") -> Case:
+    """Close a case with a decision, issue its action and, for removals, bank the media."""
+    require(actor, ACT_ON_CASES)
+    with transaction.atomic():
+        case = get_case(case_id, for_update=True)
+        _decide(case, decision, actor, note)
+    return case
+
+
+def bulk_decide(*, case_ids: Sequence[str], decision: str, actor: Actor, note: str = "") -> int:
+    """Decide many cases at once (report floods); leads only."""
+    require(actor, BULK_ACT)
+    ids = list(dict.fromkeys(case_ids))
+    if not ids or len(ids) > MAX_BULK:
+        raise Invalid("invalid_selection", f"Select 1 to {MAX_BULK} cases.", field="case_ids")
+    with transaction.atomic():
+        cases = list(Case.objects.select_for_update().filter(public_id__in=ids))
+        if len(cases) != len(ids):
+            raise NotFound("case_not_found", "Some selected cases do not exist.")
+        for case in cases:
+            _decide(case, decision, actor, note)
+    return len(cases)
+
+
+def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
+    _require_open(case)
+    if case.state == CaseState.ESCALATED and not actor.can(ACT_ON_ESCALATED):
+        raise Forbidden("forbidden", "Escalated cases are decided by a lead.")
+    if decision not in DECISIONS_FOR.get(case.subject_type, set()):
+        raise Invalid(
+            "invalid_decision",
+            f"{decision!r} does not apply to a {case.subject_type} case.",
+            field="decision",
+        )
+    reason = f"{case.category}"[:64]
+    kind = ACTION_OF.get(Decision(decision))
+    if decision == Decision.SUSPENDED_ACCOUNT:
+        target = case.account_id or (case.subject_id if case.subject_type == "account" else "")
+        if not target:
+            raise Invalid("unknown_account", "The account of this post is not known yet.")
+        issue_action(
+            kind="suspend_account", subject_id=target, reason=reason, actor=actor, note=note
+        )
+    elif decision == Decision.REMOVED_MEDIA:
+        for media_id in case.media.values_list("media_id", flat=True):
+            issue_action(kind="remove_media", subject_id=media_id, reason=reason, actor=actor)
+    elif decision == Decision.REMOVED_POST:
+        for post_id in _posts_of(case):
+            issue_action(
+                kind="remove_post", subject_id=post_id, reason=reason, actor=actor, note=note
+            )
+    elif kind is not None:
+        issue_action(kind=kind, subject_id=case.subject_id, reason=reason, actor=actor, note=note)
+    if decision in (Decision.REMOVED_POST, Decision.REMOVED_MEDIA):
+        _bank_removed_media(case, actor)
+    case.state = CaseState.CLOSED
+    case.decision = decision
+    case.closed_at = timezone.now()
+    case.save(update_fields=["state", "decision", "closed_at", "updated_at"])
+    _set_reports(
+        case,
+        ReportStatus.NO_VIOLATION if decision == Decision.NO_VIOLATION else ReportStatus.ACTIONED,
+    )
+    audit.record(
+        actor=actor,
+        action="case.decide",
+        subject_type="case",
+        subject_id=case.public_id,
+        data={"decision": decision, "subject": f"{case.subject_type}:{case.subject_id}"},
+    )
+
+
+def _posts_of(case: Case) -> list[str]:
+    """Every post in the case: its subject, and posts where copies of its media were reported."""
+    posts = [case.subject_id] if case.subject_type == "post" else []
+    posts += Report.objects.filter(case_link__case=case, subject_type="post").values_list(
+        "subject_id", flat=True
+    )
+    posts += [p for p in case.media.values_list("post_id", flat=True) if p]
+    return list(dict.fromkeys(posts))
+
+
+def _bank_removed_media(case: Case, actor: Actor) -> None:
+    """Put the removed media's hashes into the platform_removed bank: never posted again."""
+    if not Bank.objects.filter(name=REMOVED_BANK).exists():
+        banks.create_bank(
+            name=REMOVED_BANK, actor=SYSTEM, kind=BankKind.PLATFORM_REMOVED, action="block"
+        )
+    rows = []
+    for m in case.media.all():
+        note = f"case {case.public_id}"
+        rows += [banks.HashRow("md5", m.md5, note), banks.HashRow("sha256", m.sha256, note)]
+        if m.pdq:
+            rows.append(banks.HashRow("pdq", m.pdq, note, quality=m.pdq_quality))
+        vpdq = (
+            PlatformMedia.objects.filter(media_id=m.media_id).values_list("vpdq", flat=True).first()
+        )
+        if vpdq:
+            frames = [Frame(float(s), str(p), int(q)) for s, p, q in vpdq]
+            rows.append(banks.HashRow("vpdq", frames_to_value(frames), note))
+    rows = [r for r in rows if r.value]
+    if rows:
+        banks.add_hashes(bank_name=REMOVED_BANK, rows=rows, actor=SYSTEM, source="media")
+
+
+def _set_reports(case: Case, status: str) -> None:
+    decided = (
+        timezone.now() if status in (ReportStatus.ACTIONED, ReportStatus.NO_VIOLATION) else None
+    )
+    Report.objects.filter(case_link__case=case).update(status=status, decided_at=decided)
+
+
+def escalate_due(*, now: datetime | None = None) -> int:
+    """Escalate open cases that are near their deadline (run by the worker every minute)."""
+    now = now or timezone.now()
+    count = 0
+    candidates = Case.objects.filter(
+        state__in=[CaseState.OPEN, CaseState.ACKNOWLEDGED],
+        overdue_escalated=False,
+        deadline_at__lte=now + timedelta(days=30),
+    ).order_by("deadline_at")[:1000]
+    for case in candidates:
+        if not priority.near_deadline(
+            opened_at=case.opened_at, deadline_at=case.deadline_at, now=now
+        ):
+            continue
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.overdue_escalated or not locked.is_open:
+                continue
+            locked.state = CaseState.ESCALATED
+            locked.overdue_escalated = True
+            locked.save(update_fields=["state", "overdue_escalated", "updated_at"])
+            audit.record(
+                actor=SYSTEM,
+                action="case.escalate_deadline",
+                subject_type="case",
+                subject_id=locked.public_id,
+                data={"deadline_at": locked.deadline_at.isoformat()},
+            )
+        count += 1
+    return count
+
+
+def queue_counts() -> dict[str, int]:
+    """Open cases by tier and by state, for the desk's live counts."""
+    counts: dict[str, int] = {}
+    for row in (
+        Case.objects.filter(state__in=OPEN_STATES).values("tier", "state").annotate(n=Count("id"))
+    ):
+        counts[f"tier{row['tier']}"] = counts.get(f"tier{row['tier']}", 0) + row["n"]
+        counts[row["state"]] = counts.get(row["state"], 0) + row["n"]
+    return counts
