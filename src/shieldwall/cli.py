@@ -358,6 +358,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     outbox = threading.Thread(target=run_dispatcher, args=(stop,), name="outbox", daemon=True)
     outbox.start()
+    chores = threading.Thread(target=_housekeeping, args=(stop,), name="chores", daemon=True)
+    chores.start()
     try:
         call_command(
             "db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False
@@ -366,6 +368,25 @@ def cmd_worker(args: argparse.Namespace) -> int:
         stop.set()
         outbox.join(timeout=10)
     return EXIT_OK
+
+
+def _housekeeping(stop: Any, every: float = 30.0) -> None:
+    """Periodic chores of the worker: escalate cases near their review deadline."""
+    import structlog
+    from django.db import close_old_connections
+
+    from shieldwall.cases.services import escalate_due
+
+    log = structlog.get_logger("shieldwall.worker")
+    while not stop.wait(every):
+        try:
+            escalated = escalate_due()
+            if escalated:
+                log.info("cases.escalated_near_deadline", count=escalated)
+        except Exception:  # keep the worker alive; the next round tries again
+            log.exception("housekeeping.failed")
+        finally:
+            close_old_connections()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
