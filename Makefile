@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/shieldwall
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test test-sqlite test-postgres lint openapi bench clean
+.PHONY: setup run serve demo test test-sqlite test-postgres lint openapi bench clean
 
 $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,16 @@ $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-setup: $(BIN)/.installed
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+setup: $(BIN)/.installed $(CHROMIUM)
 
 run: setup
+	$(BIN)/shieldwall demo
+
+serve: setup
 	$(BIN)/shieldwall serve
 
 lint: setup
@@ -26,6 +33,8 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/mypy -p shieldwall_client
 	$(BIN)/lint-imports
+	MICROBLOG_HOME=$$(mktemp -d) $(BIN)/mypy --config-file src/microblog/mypy.ini -p microblog
+	MICROBLOG_HOME=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=microblog.settings
 	$(BIN)/python -m django makemigrations --check --dry-run --settings=shieldwall.settings
 	$(BIN)/python -m shieldwall.openapi --check docs/openapi.json
 

@@ -133,11 +133,15 @@ def _reporter_key(report: Report) -> str:
     return report.reporter_id or report.reporter_email or f"anonymous:{report.pk}"
 
 
-def file_report(report: Report) -> Case:
-    """Put a new report into the open case of its subject (or of a copy of its media)."""
+def file_report(report: Report) -> tuple[Case, bool]:
+    """Put a new report into the open case of its subject (or of a copy of its media).
+
+    Returns the case and whether it was opened now; the caller writes the audit events
+    last in its transaction, so the audit chain's lock is held as briefly as possible.
+    """
     now = timezone.now()
     media = _post_media(report.subject_id) if report.subject_type == "post" else []
-    case = _find_or_open(report, media, now)
+    case, opened = _find_or_open(report, media, now)
     CaseReport.objects.create(case=case, report=report)
     for m in media:
         CaseMedia.objects.get_or_create(
@@ -152,10 +156,10 @@ def file_report(report: Report) -> Case:
             },
         )
     _refresh(case, report, media, now)
-    return case
+    return case, opened
 
 
-def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> Case:
+def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> tuple[Case, bool]:
     case = (
         Case.objects.select_for_update()
         .filter(
@@ -168,7 +172,7 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> C
         if case_id is not None:
             case = Case.objects.select_for_update().get(pk=case_id)
     if case is not None:
-        return case
+        return case, False
     account_id = ""
     if report.subject_type == "account":
         account_id = report.subject_id
@@ -194,25 +198,33 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> C
         with transaction.atomic():
             fresh.save()
     except IntegrityError:  # another report about the subject opened it just now
-        return Case.objects.select_for_update().get(
-            subject_type=report.subject_type,
-            subject_id=report.subject_id,
-            state__in=OPEN_STATES,
+        return (
+            Case.objects.select_for_update().get(
+                subject_type=report.subject_type,
+                subject_id=report.subject_id,
+                state__in=OPEN_STATES,
+            ),
+            False,
         )
-    audit.record(
-        actor=SYSTEM,
-        action="case.open",
-        subject_type="case",
-        subject_id=fresh.public_id,
-        data={"subject": f"{fresh.subject_type}:{fresh.subject_id}"},
-    )
-    return fresh
+    return fresh, True
+
+
+def _is_new_reporter(case: Case, report: Report) -> bool:
+    """Whether this report's author had not reported into the case before (anonymous: new)."""
+    if not (report.reporter_id or report.reporter_email):
+        return True
+    earlier = Report.objects.filter(case_link__case=case).exclude(pk=report.pk)
+    if report.reporter_id:
+        return not earlier.filter(reporter_id=report.reporter_id).exists()
+    return not earlier.filter(reporter_email=report.reporter_email).exists()
 
 
 def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetime) -> None:
-    reports = Report.objects.filter(case_link__case=case)
-    categories = set(reports.values_list("category", flat=True))
-    best = min(categories, key=lambda c: priority.tier_of(c, set()))
+    """Fold one new report into the case's counts, category, signals, tier and deadline."""
+    first = case.report_count == 0
+    best = report.category
+    if not first and priority.tier_of(case.category, set()) <= priority.tier_of(best, set()):
+        best = case.category
     matches = _bank_matches(media) if media else case.hash_matches
     kinds = {str(m["bank_kind"]) for m in matches}
     signals = set(case.signals)
@@ -231,8 +243,10 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
         signals.add(priority.FAST_REACH)
     if case.account_id and _account_is_new(case.account_id, now):
         signals.add(priority.NEW_ACCOUNT)
-    reporters = {_reporter_key(r) for r in reports}
-    if len(reporters) >= priority.MANY_REPORTERS_COUNT:
+    case.report_count += 1
+    if first or _is_new_reporter(case, report):
+        case.reporter_count += 1
+    if case.reporter_count >= priority.MANY_REPORTERS_COUNT:
         signals.add(priority.MANY_REPORTERS)
     p = priority.prioritise(
         category=best, bank_kinds=kinds, signals=signals, opened_at=case.opened_at
@@ -242,9 +256,7 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
         case.cse_reason = report.cse_reason
     case.tier = p.tier
     case.signals = list(p.signals)
-    case.deadline_at = min(case.deadline_at, p.deadline_at) if case.report_count else p.deadline_at
-    case.report_count = reports.count()
-    case.reporter_count = len(reporters)
+    case.deadline_at = p.deadline_at if first else min(case.deadline_at, p.deadline_at)
     case.hash_matches = matches
     case.verified_match = "verified_csam" in kinds
     _interim_protection(case, kinds)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from shieldwall.cases.services import file_report
 from shieldwall.core import audit
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import SYSTEM, Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports.categories import Category
@@ -99,7 +99,16 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
                 reporter_email=report.reporter_email,
                 anonymous=anonymous,
             )
-            file_report(stored)
+            case, opened = file_report(stored)
+            # Audit last: the chain's lock is then held only until the commit just after.
+            if opened:
+                audit.record(
+                    actor=SYSTEM,
+                    action="case.open",
+                    subject_type="case",
+                    subject_id=case.public_id,
+                    data={"subject": f"{case.subject_type}:{case.subject_id}"},
+                )
             audit.record(
                 actor=actor,
                 action="report.received",
@@ -109,6 +118,7 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
                     "category": stored.category,
                     "subject": f"{stored.subject_type}:{stored.subject_id}",
                     "source": stored.source,
+                    "case": case.public_id,
                 },
             )
     except IntegrityError:
