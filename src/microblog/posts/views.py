@@ -1,0 +1,162 @@
+"""Pages of the microblog: timeline, compose, post, hashtag, search, media. Thin: see services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from microblog.posts import feeds, services, storage
+from microblog.posts.context import viewer_profile
+from microblog.posts.forms import ComposeForm
+from microblog.posts.models import Media, Post
+from microblog.safety.scanning import UploadRefused
+
+PAGE_SIZE = 20
+
+
+def _page(request: HttpRequest, items: object) -> object:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The home timeline, newest first, with the compose box for logged-in people."""
+    return render(
+        request,
+        "microblog/home.html",
+        {
+            "page": _page(request, feeds.home_timeline()),
+            "form": ComposeForm(),
+            "trending": feeds.trending_tags(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def compose(request: HttpRequest) -> HttpResponse:
+    """Publish a post; its media is scanned first and a refusal is shown neutrally."""
+    author = viewer_profile(request)
+    form = ComposeForm(request.POST)
+    if author is None or not form.is_valid():
+        messages.error(request, "Posts are at most 500 characters.")
+        return redirect("home")
+    try:
+        uploads = [
+            storage.identify(f.read(), form.cleaned_data["alt_text"])
+            for f in request.FILES.getlist("media")
+        ]
+        post = services.publish_post(author=author, text=form.cleaned_data["text"], uploads=uploads)
+    except storage.UnreadableUpload as exc:
+        messages.error(request, str(exc))
+        return redirect("home")
+    except UploadRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    messages.success(request, "Your post was published.")
+    return redirect("post", public_id=post.public_id)
+
+
+@require_GET
+def post_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One post; counts a view. A removed post says so; a deleted one is gone."""
+    post = get_object_or_404(
+        Post.objects.select_related("author").prefetch_related("media", "hashtags"),
+        public_id=public_id,
+        deleted_at__isnull=True,
+    )
+    hidden = post.removed or post.author.suspended
+    if not hidden:
+        services.record_view(post=post)
+        post.views += 1
+    return render(request, "microblog/post.html", {"post": post, "hidden": hidden}, status=200)
+
+
+@login_required
+@require_POST
+def reshare(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Reshare a post (once per person)."""
+    viewer = viewer_profile(request)
+    post = get_object_or_404(Post.objects.visible(), public_id=public_id)
+    if viewer is not None and services.reshare(post=post, by=viewer):
+        messages.success(request, "Reshared.")
+    return redirect(request.POST["next"] if _safe_next(request) else "home")
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    nxt = request.POST.get("next", "")
+    return nxt.startswith("/") and not nxt.startswith("//")
+
+
+@login_required
+@require_POST
+def delete_post(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The author deletes their post."""
+    viewer = viewer_profile(request)
+    post = get_object_or_404(Post, public_id=public_id, deleted_at__isnull=True)
+    if viewer is None or post.author_id != viewer.pk:
+        raise Http404
+    services.delete_post(post=post, by=viewer)
+    messages.success(request, "Your post was deleted.")
+    return redirect("home")
+
+
+@require_GET
+def report_post(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Where "Report post" leads (the guided report flow is built in its own issue)."""
+    post = get_object_or_404(Post, public_id=public_id, deleted_at__isnull=True)
+    return render(request, "microblog/report.html", {"post": post})
+
+
+@require_GET
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    """A hashtag's posts; a suppressed tag shows nothing."""
+    page = feeds.tag_page(name)
+    return render(
+        request,
+        "microblog/tag.html",
+        {"tag": page, "page": _page(request, page.posts)},
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Search with tabs Top, Latest, Photos, Videos and People."""
+    query = request.GET.get("q", "").strip()[:200]
+    tab = request.GET.get("tab", "top")
+    if tab not in feeds.SEARCH_TABS:
+        tab = "top"
+    results = feeds.search(query, tab) if query else None
+    return render(
+        request,
+        "microblog/search.html",
+        {
+            "query": query,
+            "tab": tab,
+            "tabs": [(t, feeds.TAB_LABELS[t]) for t in feeds.SEARCH_TABS],
+            "page": _page(request, results) if results is not None else None,
+        },
+    )
+
+
+@require_GET
+def media(request: HttpRequest, public_id: str) -> FileResponse:
+    """A media file, while it and its post may be shown."""
+    item = get_object_or_404(
+        Media.objects.select_related("post__author"),
+        public_id=public_id,
+        removed_at__isnull=True,
+        post__removed_at__isnull=True,
+        post__deleted_at__isnull=True,
+        post__author__suspended_at__isnull=True,
+    )
+    path = storage.absolute(item.path)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=60"
+    return response
