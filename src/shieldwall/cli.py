@@ -373,20 +373,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def _housekeeping(stop: Any, every: float = 30.0) -> None:
     """Periodic chores of the worker: escalate cases near their review deadline."""
     import structlog
-    from django.db import close_old_connections
+    from django.db import close_old_connections, connection
 
     from shieldwall.cases.services import escalate_due
 
     log = structlog.get_logger("shieldwall.worker")
-    while not stop.wait(every):
-        try:
-            escalated = escalate_due()
-            if escalated:
-                log.info("cases.escalated_near_deadline", count=escalated)
-        except Exception:  # keep the worker alive; the next round tries again
-            log.exception("housekeeping.failed")
-        finally:
-            close_old_connections()
+    try:
+        while not stop.wait(every):
+            try:
+                escalated = escalate_due()
+                if escalated:
+                    log.info("cases.escalated_near_deadline", count=escalated)
+            except Exception:  # keep the worker alive; the next round tries again
+                log.exception("housekeeping.failed")
+            finally:
+                close_old_connections()
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
