@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "shieldwall.core.middleware.BodySizeLimit",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,6 +106,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = str(CONFIG.home / "static")
+(CONFIG.home / "static").mkdir(exist_ok=True)  # WhiteNoise expects it, even when empty
+# gunicorn serves the staff pages' CSS and JS through WhiteNoise, straight from the apps'
+# static folders (no collectstatic step for `shieldwall serve`).
+WHITENOISE_USE_FINDERS = True
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/desk/"
 
 # Uploads above this size are rejected before they are read into memory (see media limits).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

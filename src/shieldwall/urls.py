@@ -1,6 +1,7 @@
 """URL map: the API under /api/v1/, the admin, health and JSON 404s for unknown API paths."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 
@@ -25,6 +26,17 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/", admin.site.urls),
+    path("desk/", include("shieldwall.cases.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="shieldwall/login.html"),
+        name="login",
+    ),
+    path(
+        "accounts/logout/",
+        auth_views.LogoutView.as_view(next_page="/accounts/login/"),
+        name="logout",
+    ),
     path("staff/webhooks/", include("shieldwall.integrations.urls")),
     path("healthz", healthz),
     path("report", report_page, name="report"),

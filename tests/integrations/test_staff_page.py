@@ -36,7 +36,7 @@ def _client(actor: Actor, *, roles: list[str], superuser: bool = False) -> Clien
 def test_login_is_required(dead: Delivery) -> None:
     r = Client().get("/staff/webhooks/dead")
     assert r.status_code == 302
-    assert "/admin/login/" in r["Location"]
+    assert "/accounts/login/" in r["Location"]
 
 
 def test_staff_without_the_permission_are_refused(actor: Actor, dead: Delivery) -> None:

@@ -13,10 +13,8 @@ from shieldwall.core.roles import user_actor
 from shieldwall.integrations import services
 from shieldwall.integrations.models import MANAGE_WEBHOOKS
 
-LOGIN_URL = "/admin/login/"
 
-
-@login_required(login_url=LOGIN_URL)
+@login_required
 @permission_required(MANAGE_WEBHOOKS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def dead_letters(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,17 @@
+"""The moderator's desk, mounted under /desk/ (see shieldwall/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from shieldwall.cases import views
+
+app_name = "desk"
+urlpatterns: list[URLPattern] = [
+    path("", views.queue, name="queue"),
+    path("counts", views.counts, name="counts"),
+    path("bulk", views.bulk, name="bulk"),
+    path("case/<str:public_id>", views.case_page, name="case"),
+    path("case/<str:public_id>/reveal", views.reveal, name="reveal"),
+    path("case/<str:public_id>/<str:verb>", views.act, name="act"),
+]

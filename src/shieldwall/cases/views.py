@@ -1,0 +1,183 @@
+"""The moderator's desk (staff HTML + htmx): the queue, the case page and their actions.
+
+Views parse the request, call a query or a service, and render; the services check roles
+again. A refused action comes back as a short message for the page's live region (htmx) or
+a plain error page, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from shieldwall.cases import queries, services
+from shieldwall.cases.models import OPEN_STATES, Tier
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.errors import Invalid, ServiceError
+from shieldwall.core.roles import VIEW_CASES, user_actor
+from shieldwall.reports.categories import Category
+
+View = Callable[..., HttpResponse]
+VERBS = ("acknowledge", "escalate", "assign", "comment", "decide")
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return user_actor(request.user)
+
+
+def _flash(request: HttpRequest, message: str, *, status: int = 200, error: bool = False) -> Any:
+    """A message for the page's live region (#flash), swapped there whatever the target was."""
+    response = render(
+        request, "cases/_flash.html", {"message": message, "error": error}, status=status
+    )
+    response["HX-Retarget"] = "#flash"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def desk_view(view: View) -> View:
+    """Log-in required (an htmx call is sent to the log-in page), service errors shown kindly."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if _is_htmx(request):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = f"{settings.LOGIN_URL}?next={reverse('desk:queue')}"
+                return response
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except ServiceError as exc:
+            if _is_htmx(request):
+                return _flash(request, exc.message, status=exc.status, error=True)
+            return render(request, "cases/error.html", {"error": exc}, status=exc.status)
+
+    return wrapped
+
+
+@require_GET
+@desk_view
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queue: open cases by tier then deadline, filtered, 50 at a time."""
+    actor = _actor(request)
+    filters = queries.QueueFilters.from_query(request.GET)
+    page = queries.queue_page(
+        actor=actor, user=request.user, filters=filters, cursor=request.GET.get("after", "")[:200]
+    )
+    context = {"page": page, "after": request.GET.get("after", "")}
+    if _is_htmx(request) and request.headers.get("HX-Target") == "queue-results":
+        return render(request, "cases/_queue_results.html", context)
+    context |= {
+        "counts": services.queue_counts(),
+        "categories": Category.choices,
+        "states": [(s.value, s.label) for s in OPEN_STATES],
+        "tiers": Tier.choices,
+        "staff": queries.staff_usernames(),
+    }
+    return render(request, "cases/queue.html", context)
+
+
+@require_GET
+@desk_view
+def counts(request: HttpRequest) -> HttpResponse:
+    """The live counts per tier and state (polled by the queue page)."""
+    require(_actor(request), VIEW_CASES)
+    return render(request, "cases/_counts.html", {"counts": services.queue_counts()})
+
+
+@require_GET
+@desk_view
+def case_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One case: its reports, subject, media (blurred), matches, comments and audit trail."""
+    detail = queries.case_detail(actor=_actor(request), user=request.user, public_id=public_id)
+    return render(request, "cases/case.html", {"d": detail})
+
+
+def _act(request: HttpRequest, actor: Actor, public_id: str, verb: str) -> str:
+    """Call the service for one desk action; return what to tell the moderator."""
+    post = request.POST
+    if verb == "acknowledge":
+        services.acknowledge(case_id=public_id, actor=actor)
+        return "Acknowledged."
+    if verb == "escalate":
+        services.escalate(case_id=public_id, actor=actor, note=post.get("note", "").strip())
+        return "Escalated to a lead."
+    if verb == "assign":
+        who = post.get("assignee", "").strip()
+        username = request.user.get_username() if who == "me" else who or None
+        services.assign(case_id=public_id, username=username, actor=actor)
+        return f"Assigned to {username}." if username else "Unassigned."
+    if verb == "comment":
+        services.comment(case_id=public_id, text=post.get("text", ""), actor=actor)
+        return "Comment added."
+    decision = post.get("decision", "")
+    services.decide(
+        case_id=public_id, decision=decision, actor=actor, note=post.get("note", "").strip()
+    )
+    verb_label = queries.DECISION_VERBS.get(decision, decision)  # type: ignore[call-overload]
+    return f"Done: {verb_label}. The platform has been sent the action."
+
+
+@require_POST
+@desk_view
+def act(request: HttpRequest, public_id: str, verb: str) -> HttpResponse:
+    """Run one action on the case and return its refreshed work panel (htmx) or the page."""
+    if verb not in VERBS:
+        raise Invalid("unknown_action", f"There is no desk action {verb!r}.")
+    actor = _actor(request)
+    message = _act(request, actor, public_id, verb)
+    if not _is_htmx(request):
+        return redirect("desk:case", public_id=public_id)
+    detail = queries.case_detail(actor=actor, user=request.user, public_id=public_id)
+    return render(request, "cases/_work.html", {"d": detail, "message": message})
+
+
+@require_POST
+@desk_view
+def reveal(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Record that the moderator viewed a media item, then (only then) return it unblurred."""
+    actor = _actor(request)
+    media_id = request.POST.get("media_id", "")[:200]
+    services.record_media_view(case_id=public_id, media_id=media_id, actor=actor)
+    detail = queries.case_detail(actor=actor, user=request.user, public_id=public_id)
+    item = next(m for m in detail.media if m.media.media_id == media_id)
+    if not _is_htmx(request):
+        return redirect("desk:case", public_id=public_id)
+    return render(request, "cases/_media_revealed.html", {"d": detail, "item": item})
+
+
+@require_POST
+@desk_view
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Decide the selected cases at once (leads), then return the refreshed queue."""
+    actor = _actor(request)
+    ids = [i[:40] for i in request.POST.getlist("case_ids")]
+    decision = request.POST.get("decision", "")
+    n = services.bulk_decide(
+        case_ids=ids, decision=decision, actor=actor, note=request.POST.get("note", "").strip()
+    )
+    if not _is_htmx(request):
+        return redirect("desk:queue")
+    filters = queries.QueueFilters.from_query(request.POST)
+    page = queries.queue_page(actor=actor, user=request.user, filters=filters)
+    label = queries.DECISION_VERBS.get(decision, decision)  # type: ignore[call-overload]
+    response = render(
+        request,
+        "cases/_queue_results.html",
+        {"page": page, "message": f"{n} case{'s' if n != 1 else ''} closed: {label}."},
+    )
+    response["HX-Trigger"] = "counts-changed"
+    return response
