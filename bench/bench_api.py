@@ -7,11 +7,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,6 +16,8 @@ import httpx
 import numpy as np
 from PIL import Image, ImageOps
 from skimage import data as skdata
+
+from bench.support import bench_env, cli, fresh_postgres, running_server
 
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "camera", "retina", "hubble_deep_field")
 
@@ -40,84 +37,26 @@ def _uploads() -> tuple[list[bytes], list[bytes]]:
         uploads.append(_jpeg(ImageOps.mirror(img), quality=60 + n))
         rng = np.random.default_rng(n)
         noise = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
-        uploads.append(_jpeg(Image.fromarray(noise).resize((1024, 768), Image.BICUBIC)))
+        uploads.append(_jpeg(Image.fromarray(noise).resize((1024, 768), Image.Resampling.BICUBIC)))
     return banked, uploads
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "shieldwall.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout
-
-
-def _fresh_postgres(url: str) -> None:
-    """Drop and create the benchmark's own PostgreSQL database."""
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def run(
     clients: int = 16, seconds: float = 20.0, workers: int = 2, database_url: str = ""
 ) -> dict[str, Any]:
     """Start a server on a fresh home, bank photos, hammer /scan; return latency figures."""
-    home = tempfile.mkdtemp(prefix="sw-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIELDWALL_")}
-    env["SHIELDWALL_HOME"] = home
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        _fresh_postgres(database_url)
-        env["DATABASE_URL"] = database_url
+    env = bench_env("sw-bench-", fresh_postgres(database_url) if database_url else "")
     banked, uploads = _uploads()
-    _cli(env, "bank", "create", "bench", "--action", "block")
+    cli(env, "bank", "create", "bench", "--action", "block")
     for n, data in enumerate(banked):
-        path = Path(home) / f"banked-{n}.jpg"
+        path = Path(env["SHIELDWALL_HOME"]) / f"banked-{n}.jpg"
         path.write_bytes(data)
-        _cli(env, "bank", "add", "bench", str(path))
-    key = _cli(env, "apikey", "create", "bench").strip().splitlines()[-1]
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shieldwall.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-        ],
-        env={**env, "SHIELDWALL_LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+        cli(env, "bank", "add", "bench", str(path))
+    key = cli(env, "apikey", "create", "bench").strip().splitlines()[-1]
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with running_server(env, workers=workers, threads=4) as base:
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(headers=headers, timeout=60) as warm:  # load each worker's index
             for data in uploads:
@@ -149,9 +88,6 @@ def run(
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     ms = np.array(latencies) * 1000
     return {
         "clients": clients,

@@ -26,6 +26,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.support import drop_postgres, fresh_postgres
+
 BENCH_DB = "shieldwall_bench_events"
 MIX = (
     ("post.created", 45),
@@ -152,25 +154,6 @@ def _child(n: int, batch: int, http: bool) -> dict[str, Any]:
     return result
 
 
-def _fresh_postgres(url: str) -> str:
-    """Drop and create the benchmark's own database; return its URL."""
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return f"{base}/{BENCH_DB}"
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
 def run(
     events: int = 20_000, batch: int = 500, database_url: str = "", http: bool = True
 ) -> dict[str, Any]:
@@ -180,7 +163,7 @@ def run(
     env["SHIELDWALL_HOME"] = home
     env.pop("DATABASE_URL", None)
     if database_url:
-        env["DATABASE_URL"] = _fresh_postgres(database_url)
+        env["DATABASE_URL"] = fresh_postgres(database_url, BENCH_DB)
     args = [sys.executable, "-m", "bench.bench_events", "--child"]
     args += ["--events", str(events), "--batch", str(batch)]
     if not http:
@@ -190,7 +173,7 @@ def run(
     finally:
         shutil.rmtree(home, ignore_errors=True)
         if database_url:
-            _drop_postgres(database_url)
+            drop_postgres(env["DATABASE_URL"])
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

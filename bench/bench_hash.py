@@ -71,7 +71,9 @@ def make_corpus(n: int, directory: Path, seed: int = 20240601) -> list[Path]:
         width = int(height * 4 / 3)
         left = rng.randint(0, source.width - width)
         top = rng.randint(0, source.height - height)
-        img = source.crop((left, top, left + width, top + height)).resize(SIZE, Image.LANCZOS)
+        img = source.crop((left, top, left + width, top + height)).resize(
+            SIZE, Image.Resampling.LANCZOS
+        )
         if rng.random() < 0.5:
             img = ImageOps.mirror(img)
         img = ImageEnhance.Color(img).enhance(rng.uniform(0.6, 1.4))

@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from bench.support import drop_postgres, fresh_postgres
+
 BENCH_DB = "shieldwall_bench_queue"
 TARGET_MS = 200.0
 CATEGORIES = {
@@ -171,25 +173,6 @@ def _child(n: int, requests: int) -> dict[str, Any]:
     return result
 
 
-def _fresh_postgres(url: str) -> str:
-    """Drop and create the benchmark's own database; return its URL."""
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return f"{base}/{BENCH_DB}"
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
 def run(cases: int = 100_000, requests: int = 50, database_url: str = "") -> dict[str, Any]:
     """Measure one database in a child process (fresh home; its own PostgreSQL database)."""
     home = tempfile.mkdtemp(prefix="sw-bench-queue-")
@@ -197,7 +180,7 @@ def run(cases: int = 100_000, requests: int = 50, database_url: str = "") -> dic
     env["SHIELDWALL_HOME"] = home
     env.pop("DATABASE_URL", None)
     if database_url:
-        env["DATABASE_URL"] = _fresh_postgres(database_url)
+        env["DATABASE_URL"] = fresh_postgres(database_url, BENCH_DB)
     args = [sys.executable, "-m", "bench.bench_queue", "--child"]
     args += ["--cases", str(cases), "--requests", str(requests)]
     try:
@@ -205,7 +188,7 @@ def run(cases: int = 100_000, requests: int = 50, database_url: str = "") -> dic
     finally:
         shutil.rmtree(home, ignore_errors=True)
         if database_url:
-            _drop_postgres(database_url)
+            drop_postgres(env["DATABASE_URL"])
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

@@ -11,10 +11,8 @@ database that every accepted report was stored and filed into a case.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.bench_api import _cli, _free_port, _fresh_postgres
+from bench.support import bench_env, cli, fresh_postgres, running_server
 
 CSE = [
     ["report_post", "start"],
@@ -69,43 +67,12 @@ def run(
     reports: int = 10000, clients: int = 16, workers: int = 2, database_url: str = ""
 ) -> dict[str, Any]:
     """Send `reports` reports from `clients` threads; return rate, latency and counts."""
-    home = tempfile.mkdtemp(prefix="sw-bench-reports-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIELDWALL_")}
-    env["SHIELDWALL_HOME"] = home
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        _fresh_postgres(database_url)
-        env["DATABASE_URL"] = database_url
-    key = _cli(env, "apikey", "create", "bench").strip().splitlines()[-1]
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shieldwall.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--threads",
-            "8",
-        ],
-        env={**env, "SHIELDWALL_LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    env = bench_env("sw-bench-reports-", fresh_postgres(database_url) if database_url else "")
+    key = cli(env, "apikey", "create", "bench").strip().splitlines()[-1]
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with running_server(env, workers=workers, threads=8) as base:
         counter = iter(range(reports))
         next_lock = threading.Lock()
 
@@ -133,9 +100,6 @@ def run(
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     stored, filed = _stored(env)
     ms = np.array(latencies) * 1000
     return {

@@ -72,7 +72,7 @@ def _pillarbox(img: Image.Image) -> Image.Image:
 
 
 EDITS: dict[str, Callable[[Image.Image], bytes]] = {
-    "resized_50": lambda i: jpeg(i.resize((i.width // 2, i.height // 2), Image.LANCZOS)),
+    "resized_50": lambda i: jpeg(i.resize((i.width // 2, i.height // 2), Image.Resampling.LANCZOS)),
     "jpeg_q30": lambda i: jpeg(i, quality=30),
     "greyscale": lambda i: jpeg(ImageOps.grayscale(i)),
     "brightened_30": lambda i: jpeg(ImageEnhance.Brightness(i).enhance(1.3)),
