@@ -42,6 +42,10 @@ SHIELDWALL_URL = os.environ.get("SHIELDWALL_URL", "").rstrip("/")
 SHIELDWALL_API_KEY = os.environ.get("SHIELDWALL_API_KEY", "")
 SHIELDWALL_WEBHOOK_SECRET = os.environ.get("SHIELDWALL_WEBHOOK_SECRET", "")
 SHIELDWALL_TIMEOUT = float(os.environ.get("MICROBLOG_SHIELDWALL_TIMEOUT", "30"))
+# How long the report flow's step tree is reused before it is fetched again (seconds).
+REPORT_FLOW_TTL = float(os.environ.get("MICROBLOG_REPORT_FLOW_TTL", "60"))
+# How long a report's status on "Your reports" is reused before Shieldwall is asked again.
+REPORT_STATUS_SECONDS = float(os.environ.get("MICROBLOG_REPORT_STATUS_SECONDS", "10"))
 # Where links in events point; the microblog's own public address.
 PUBLIC_URL = os.environ.get("MICROBLOG_PUBLIC_URL", "http://127.0.0.1:8001").rstrip("/")
 
@@ -59,6 +63,7 @@ INSTALLED_APPS = [
     "microblog.accounts",
     "microblog.posts",
     "microblog.safety",
+    "microblog.reporting",
 ]
 
 MIDDLEWARE = [

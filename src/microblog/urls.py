@@ -9,6 +9,7 @@ from django.views.static import serve
 
 from microblog.accounts import views as accounts
 from microblog.posts import views as posts
+from microblog.reporting import views as reporting
 from microblog.safety import views as safety
 
 urlpatterns = [
@@ -17,11 +18,14 @@ urlpatterns = [
     path("p/<str:public_id>", posts.post_detail, name="post"),
     path("p/<str:public_id>/reshare", posts.reshare, name="reshare"),
     path("p/<str:public_id>/delete", posts.delete_post, name="delete_post"),
-    path("p/<str:public_id>/report", posts.report_post, name="report_post"),
+    path("p/<str:public_id>/report", reporting.report_post, name="report_post"),
     path("tag/<str:name>", posts.tag, name="tag"),
     path("search", posts.search, name="search"),
     path("media/<str:public_id>", posts.media, name="media"),
     path("@<str:handle>", accounts.profile, name="profile"),
+    path("@<str:handle>/report", reporting.report_account, name="report_account"),
+    path("reports", reporting.your_reports, name="your_reports"),
+    path("reports/<str:report_id>", reporting.report_done, name="report_done"),
     path("signup", accounts.signup, name="signup"),
     path(
         "login",

@@ -1,4 +1,4 @@
-"""Shieldwall's Python SDK: scan media, send events, take actions, verify webhooks.
+"""Shieldwall's Python SDK: scan media, send events, take actions, report, verify webhooks.
 
 Published on its own; it depends on httpx only and imports nothing of the server.
 """
@@ -23,10 +23,18 @@ from shieldwall_client.models import (
     Bank,
     EventResult,
     EventsResult,
+    FlowChoice,
+    FlowField,
+    FlowOption,
+    FlowPosition,
+    FlowStep,
     Frame,
     Hashes,
     HashRow,
+    InvalidPath,
     Match,
+    Report,
+    ReportFlow,
     ScanResult,
     Subject,
 )
@@ -42,10 +50,18 @@ __all__ = [
     "Event",
     "EventResult",
     "EventsResult",
+    "FlowChoice",
+    "FlowField",
+    "FlowOption",
+    "FlowPosition",
+    "FlowStep",
     "Frame",
     "HashRow",
     "Hashes",
+    "InvalidPath",
     "Match",
+    "Report",
+    "ReportFlow",
     "ScanResult",
     "ShieldwallError",
     "ShieldwallUnavailable",

@@ -25,11 +25,14 @@ from shieldwall_client.models import (
     EventsResult,
     Frame,
     HashRow,
+    Report,
+    ReportFlow,
     ScanResult,
 )
 
 Media = bytes | str | os.PathLike[str] | IO[bytes]
 AckStatus = Literal["applied", "failed", "ignored"]
+ReportSubject = Literal["post", "account", "hashtag"]
 T = TypeVar("T")
 
 MAX_EVENTS_PER_REQUEST = 1000
@@ -318,6 +321,69 @@ class Client:
         finally:
             upload.close()
         return self._read(response, AddResult.from_json)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def report_flow(self, subject: ReportSubject | str, has_media: bool = False) -> ReportFlow:
+        """The report flow's step tree for a post (with or without media), account or hashtag.
+
+        Render it step by step; it changes rarely, so caching it for a minute is fine.
+        """
+        params: dict[str, str | int] = {
+            "subject": subject,
+            "has_media": "true" if has_media else "false",
+        }
+        response = self._send("GET", "report-flow", idempotent=True, params=params)
+        return self._read(response, ReportFlow.from_json)
+
+    def submit_report(
+        self,
+        *,
+        idempotency_key: str,
+        subject_type: ReportSubject | str,
+        subject_id: str,
+        path: Sequence[tuple[str, str] | Mapping[str, str]],
+        fields: Mapping[str, Any] | None = None,
+        subject_handle: str = "",
+        subject_url: str = "",
+        has_media: bool = False,
+        reporter_id: str = "",
+    ) -> Report:
+        """Submit a report along a path of (step, option) answers that ends with Submit.
+
+        The same `idempotency_key` returns the report stored the first time (`created` is
+        then False), so a double click or a retry never files two reports; it is retried
+        like the reads. An impossible path or a bad field raises ShieldwallError (422).
+        """
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required (one per report the person files)")
+        answers = [
+            {"step": str(a["step"]), "option": str(a["option"])}
+            if isinstance(a, Mapping)
+            else {"step": str(a[0]), "option": str(a[1])}
+            for a in path
+        ]
+        body = {
+            "idempotency_key": idempotency_key,
+            "subject": {
+                "type": subject_type,
+                "id": subject_id,
+                "handle": subject_handle,
+                "url": subject_url,
+                "has_media": has_media,
+            },
+            "path": answers,
+            "fields": dict(fields or {}),
+            "reporter": {"platform_id": reporter_id},
+        }
+        response = self._send("POST", "reports", idempotent=True, json=body)
+        created = response.status_code == 201
+        return self._read(response, lambda d: Report.from_json(d, created=created))
+
+    def report_status(self, report_id: str) -> Report:
+        """A report this key submitted, with its status, to tell the reporter."""
+        response = self._send("GET", f"reports/{quote(report_id, safe='')}", idempotent=True)
+        return self._read(response, Report.from_json)
 
     # -- transport -------------------------------------------------------------------------
 

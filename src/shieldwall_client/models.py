@@ -5,7 +5,7 @@ Readers ignore fields they do not know, so a newer server does not break an olde
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -296,4 +296,220 @@ class ActionPage:
         return cls(
             actions=[Action.from_json(a) for a in d.get("actions") or ()],
             next=None if nxt is None else str(nxt),
+        )
+
+
+# -- reports --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowOption:
+    """One answer of a report step: its label, the step it leads to (None: the end).
+
+    `sets` is what choosing it records (such as {"category": "..."}), when the server says.
+    """
+
+    id: str
+    label: str
+    next: str | None
+    sets: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, d: Json) -> FlowOption:
+        nxt = d.get("next")
+        return cls(
+            id=str(d["id"]),
+            label=str(d["label"]),
+            next=None if nxt is None else str(nxt),
+            sets={str(k): str(v) for k, v in (d.get("sets") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class FlowChoice:
+    """One choice of a "choice" field."""
+
+    id: str
+    label: str
+
+    @classmethod
+    def from_json(cls, d: Json) -> FlowChoice:
+        return cls(id=str(d["id"]), label=str(d["label"]))
+
+
+@dataclass(frozen=True)
+class FlowField:
+    """An input on a step: kind "text", "posts" (other post ids) or "choice".
+
+    `when` lists what the path must have recorded for the field to be shown.
+    """
+
+    id: str
+    label: str
+    kind: str
+    max_length: int | None = None
+    max_items: int | None = None
+    choices: list[FlowChoice] = field(default_factory=list)
+    when: dict[str, str] = field(default_factory=dict)
+    help: str = ""
+
+    def applies(self, recorded: Mapping[str, str]) -> bool:
+        """Whether to show the field, given what the path recorded so far."""
+        return all(recorded.get(k) == v for k, v in self.when.items())
+
+    @classmethod
+    def from_json(cls, d: Json) -> FlowField:
+        return cls(
+            id=str(d["id"]),
+            label=str(d["label"]),
+            kind=str(d["kind"]),
+            max_length=_opt_int(d.get("max_length")),
+            max_items=_opt_int(d.get("max_items")),
+            choices=[FlowChoice.from_json(c) for c in d.get("choices") or ()],
+            when={str(k): str(v) for k, v in (d.get("when") or {}).items()},
+            help=str(d.get("help") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One screen of the report flow: kind "intro", "choice", "confirm", "review" or "done"."""
+
+    id: str
+    kind: str
+    prompt: str
+    help: str = ""
+    options: list[FlowOption] = field(default_factory=list)
+    fields: list[FlowField] = field(default_factory=list)
+
+    def option(self, option_id: str) -> FlowOption | None:
+        """The option with this id, or None."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+    def prompt_for(self, handle: str) -> str:
+        """The prompt with `{handle}` replaced by the reported account's handle."""
+        return self.prompt.replace("{handle}", handle)
+
+    @classmethod
+    def from_json(cls, d: Json) -> FlowStep:
+        return cls(
+            id=str(d["id"]),
+            kind=str(d["kind"]),
+            prompt=str(d["prompt"]),
+            help=str(d.get("help") or ""),
+            options=[FlowOption.from_json(o) for o in d.get("options") or ()],
+            fields=[FlowField.from_json(f) for f in d.get("fields") or ()],
+        )
+
+
+class InvalidPath(ValueError):
+    """A path that does not fit the flow; `index` is the answer where it went wrong."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass(frozen=True)
+class FlowPosition:
+    """Where a path leads: the current step, what it recorded, and the answers so far."""
+
+    step: FlowStep
+    recorded: dict[str, str]
+    answers: list[tuple[FlowStep, FlowOption]]
+
+
+@dataclass(frozen=True)
+class ReportFlow:
+    """The report flow's step tree for one kind of subject, to render step by step."""
+
+    version: str
+    subject: str
+    has_media: bool
+    start: str
+    steps: dict[str, FlowStep]
+    records_known: bool = field(default=False, compare=False)
+
+    def step(self, step_id: str) -> FlowStep:
+        """The step with this id (KeyError if the flow has none)."""
+        return self.steps[step_id]
+
+    def walk(self, path: Sequence[tuple[str, str]]) -> FlowPosition:
+        """Follow (step, option) answers from the start; raise InvalidPath where they stop fitting.
+
+        The server checks the same when the report is submitted; this lets a platform render
+        the step a path leads to. `recorded` is empty unless the server says what options set.
+        """
+        current = self.steps.get(self.start)
+        if current is None:
+            raise InvalidPath(f"the flow has no start step {self.start!r}", 0)
+        recorded: dict[str, str] = {}
+        answers: list[tuple[FlowStep, FlowOption]] = []
+        for n, (step_id, option_id) in enumerate(path):
+            if step_id != current.id:
+                raise InvalidPath(
+                    f"answer {n + 1} is for step {step_id!r}, but the flow is at {current.id!r}", n
+                )
+            option = current.option(option_id)
+            if option is None:
+                raise InvalidPath(f"step {step_id!r} has no option {option_id!r}", n)
+            nxt = self.steps.get(option.next or "")
+            if nxt is None:
+                raise InvalidPath(f"option {option_id!r} of step {step_id!r} ends the flow", n)
+            answers.append((current, option))
+            recorded.update(option.sets)
+            current = nxt
+        return FlowPosition(step=current, recorded=recorded, answers=answers)
+
+    @classmethod
+    def from_json(cls, d: Json) -> ReportFlow:
+        steps = [FlowStep.from_json(s) for s in d.get("steps") or ()]
+        known = any("sets" in o for s in d.get("steps") or () for o in s.get("options") or ())
+        return cls(
+            version=str(d["version"]),
+            subject=str(d["subject"]),
+            has_media=bool(d.get("has_media")),
+            start=str(d["start"]),
+            steps={s.id: s for s in steps},
+            records_known=known,
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """A submitted report and what was decided: status "received", "in_review", "actioned"
+    or "no_violation". Never says who reported.
+
+    `created` is True when this call stored it, False when the idempotency key had been
+    used before (the earlier report is returned); it is None on `report_status`.
+    """
+
+    id: str
+    status: str
+    category: str
+    cse_reason: str
+    subject_type: str
+    subject_id: str
+    created_at: datetime
+    decided_at: datetime | None = None
+    created: bool | None = field(default=None, compare=False)
+
+    @property
+    def decided(self) -> bool:
+        """A moderator has decided (actioned or no violation)."""
+        return self.status in ("actioned", "no_violation")
+
+    @classmethod
+    def from_json(cls, d: Json, created: bool | None = None) -> Report:
+        decided = d.get("decided_at")
+        return cls(
+            id=str(d["id"]),
+            status=str(d["status"]),
+            category=str(d.get("category") or ""),
+            cse_reason=str(d.get("cse_reason") or ""),
+            subject_type=str(d["subject_type"]),
+            subject_id=str(d["subject_id"]),
+            created_at=parse_time(d["created_at"]),
+            decided_at=parse_time(decided) if decided else None,
+            created=created,
         )

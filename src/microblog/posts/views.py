@@ -106,13 +106,6 @@ def delete_post(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
-def report_post(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Where "Report post" leads (the guided report flow is built in its own issue)."""
-    post = get_object_or_404(Post, public_id=public_id, deleted_at__isnull=True)
-    return render(request, "microblog/report.html", {"post": post})
-
-
-@require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
     """A hashtag's posts; a suppressed tag shows nothing."""
     page = feeds.tag_page(name)

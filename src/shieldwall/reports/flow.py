@@ -84,7 +84,9 @@ def _step_dict(step: Step) -> dict[str, Any]:
         "kind": step.kind,
         "prompt": step.prompt,
         "help": step.help,
-        "options": [{"id": o.id, "label": o.label, "next": o.next} for o in step.options],
+        "options": [
+            {"id": o.id, "label": o.label, "next": o.next, "sets": o.sets} for o in step.options
+        ],
         "fields": [
             {
                 "id": f.id,

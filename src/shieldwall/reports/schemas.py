@@ -15,6 +15,9 @@ class FlowOptionOut(Schema):
     id: str
     label: str
     next: str | None
+    sets: dict[str, str] = Field(
+        default={}, description="what choosing it records, e.g. {'category': ...}"
+    )
 
 
 class FlowChoiceOut(Schema):

@@ -107,4 +107,22 @@
     var names = Array.prototype.map.call(event.target.files, function (f) { return f.name; });
     out.textContent = names.join(", ");
   });
+
+  // The report flow: each step's heading takes the focus, and "Add another post" stops at its limit.
+  function focusStep() {
+    var heading = document.querySelector("[data-step-heading]");
+    if (heading && document.activeElement !== heading) heading.focus();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusStep);
+  else focusStep();
+
+  document.addEventListener("change", function (event) {
+    var group = event.target.closest && event.target.closest("[data-max-items]");
+    if (!group || event.target.type !== "checkbox") return;
+    var max = parseInt(group.getAttribute("data-max-items"), 10);
+    if (!max) return;
+    var boxes = Array.prototype.slice.call(group.querySelectorAll('input[type="checkbox"]'));
+    var ticked = boxes.filter(function (b) { return b.checked; }).length;
+    boxes.forEach(function (b) { if (!b.checked) b.disabled = ticked >= max; });
+  });
 })();

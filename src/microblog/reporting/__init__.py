@@ -1,0 +1,1 @@
+"""Reporting posts and accounts: Shieldwall's report flow, rendered step by step."""
