@@ -244,11 +244,16 @@ def media_attached(
     post_id: str,
     media_type: Literal["image", "video"] | None = None,
     *,
+    url: str | None = None,
     event_id: str | None = None,
     occurred_at: Time | None = None,
 ) -> Event:
-    """`media.attached`: media (by the id given to `scan`) belongs to a post."""
-    data = {"media_id": media_id, "post_id": post_id, "media_type": media_type}
+    """`media.attached`: media (by the id given to `scan`) belongs to a post.
+
+    `url`, if given, is where the platform serves the media to its moderators: the desk
+    shows it (blurred) only after a moderator chooses to reveal it, and records the view.
+    """
+    data = {"media_id": media_id, "post_id": post_id, "media_type": media_type, "url": url}
     return _event("media.attached", data, event_id, occurred_at)
 
 

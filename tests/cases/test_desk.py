@@ -229,6 +229,31 @@ def test_reveal_records_the_view_then_returns_the_media(actor: Actor, moderator:
     assert MediaView.objects.count() == 1
 
 
+def test_the_platforms_copy_is_sent_only_after_the_reveal(actor: Actor, moderator: Client) -> None:
+    from shieldwall.subjects.services import ingest_events
+
+    posted(actor, "p1", jpeg(photo("coffee")))
+    url = "https://tidepool.example/media/m-p1"
+    ingest_events(
+        events=[
+            {
+                "id": "e-media",
+                "type": "media.attached",
+                "occurred_at": "2026-11-26T10:00:00Z",
+                "data": {"media_id": "m-p1", "post_id": "p1", "media_type": "image", "url": url},
+            }
+        ],
+        actor=actor,
+    )
+    case = report(actor, "p1")
+    page = moderator.get(f"/desk/case/{case.public_id}").content.decode()
+    assert url not in page  # nothing of the media reaches the browser before the reveal
+    r = moderator.post(f"/desk/case/{case.public_id}/reveal", {"media_id": "m-p1"}, headers=HX)
+    assert f'src="{url}"' in r.content.decode()
+    assert 'class="greyscale"' in r.content.decode()
+    assert MediaView.objects.get().media_id == "m-p1"
+
+
 def test_verified_match_can_be_actioned_without_viewing(actor: Actor, moderator: Client) -> None:
     image = jpeg(photo("chelsea"))
     banks.create_bank(name="verified", actor=actor, kind="verified_csam", action="block")

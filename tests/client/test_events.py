@@ -123,3 +123,8 @@ def test_times_are_converted_to_utc_and_naive_ones_refused() -> None:
 def test_a_string_is_not_taken_for_a_list_of_hashtags() -> None:
     with pytest.raises(TypeError, match="sequences"):
         events.post_created("p1", "a1", "t", hashtags="placeholdertag")
+
+
+def test_media_attached_carries_the_address_moderators_load() -> None:
+    media = events.media_attached("m1", "p1", "image", url="https://example.test/media/m1")
+    assert media.data["url"] == "https://example.test/media/m1"

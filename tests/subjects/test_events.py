@@ -409,3 +409,26 @@ def test_queries_do_not_grow_with_the_batch(actor: Actor) -> None:
         ingest(actor, *[event("post.deleted", 500, post_id=f"bigp{i}") for i in range(1000)])
     assert len(queries) <= 40, len(queries)
     assert Post.objects.filter(deleted_at__isnull=False).count() == 1000
+
+
+def test_media_url_is_kept_and_only_web_addresses_are_taken(actor: Actor) -> None:
+    ingest(actor, post("p1", media_ids=["m1"]))
+    ingest(
+        actor,
+        event(
+            "media.attached",
+            1,
+            media_id="m1",
+            post_id="p1",
+            url="https://tidepool.example/media/m1",
+        ),
+    )
+    ingest(actor, event("media.attached", 2, media_id="m1", post_id="p1", media_type="image"))
+    link = PostMedia.objects.get()
+    assert (link.url, link.media_type) == ("https://tidepool.example/media/m1", "image")
+    with pytest.raises(Invalid) as exc:
+        ingest(
+            actor,
+            event("media.attached", 3, media_id="m1", post_id="p1", url="javascript:alert(1)"),
+        )
+    assert exc.value.field == "events.0.data.url"

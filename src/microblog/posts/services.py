@@ -28,6 +28,11 @@ def post_url(public_id: str) -> str:
     return settings.PUBLIC_URL + reverse("post", args=[public_id])
 
 
+def media_url(public_id: str) -> str:
+    """Where Tidepool serves a media file; moderators' desks load it only when revealed."""
+    return settings.PUBLIC_URL + reverse("media", args=[public_id])
+
+
 def publish_post(
     *,
     author: Profile,
@@ -93,7 +98,10 @@ def publish_post(
                     ),
                     *(
                         sw_events.media_attached(
-                            m, post_id, "video" if u.kind == "video" else "image"
+                            m,
+                            post_id,
+                            "video" if u.kind == "video" else "image",
+                            url=media_url(m),
                         )
                         for m, u in items
                     ),

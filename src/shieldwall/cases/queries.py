@@ -46,7 +46,7 @@ from shieldwall.integrations.models import Action
 from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import Report
-from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMetrics
+from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(minutes=15)
@@ -646,6 +646,12 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
     )
     for m in media:
         m.media_type = m.media_type or types.get(m.media_id, "")
+    urls = {
+        media_id: url
+        for media_id, url in PostMedia.objects.filter(
+            media_id__in=[m.media_id for m in media]
+        ).exclude(url="").values_list("media_id", "url")
+    }
     has_media = bool(media)
     return CaseDetail(
         case=case,
@@ -654,7 +660,7 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         subject=_subject(case),
         reach=_reach(case),
         account=_account(case, now),
-        media=[MediaItem(m) for m in media],
+        media=[MediaItem(m, urls.get(m.media_id, "")) for m in media],
         comments=list(case.comments.order_by("created_at")),
         audit=case_audit(case),
         actions=_actions(case, [m.media_id for m in media]),

@@ -148,6 +148,9 @@ class PostMedia(models.Model):
     media_id = models.CharField(max_length=200, db_index=True)
     media_type = models.CharField(max_length=8, blank=True)
     attached_at = models.DateTimeField()
+    url = models.CharField(
+        max_length=2000, blank=True, help_text="where the platform serves it to moderators"
+    )
 
     class Meta:
         verbose_name_plural = "post media"

@@ -69,6 +69,8 @@ Time = Annotated[datetime, BeforeValidator(_parse_time)]
 PlatformId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strict=True, max_length=200)]
 Url = Annotated[str, StringConstraints(strict=True, max_length=2000)]
+# Shown to moderators (after they choose to reveal): web addresses only.
+MediaUrl = Annotated[str, StringConstraints(strict=True, max_length=2000, pattern=r"^https?://")]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
 
 
@@ -126,6 +128,7 @@ class MediaAttachedData(_In):
     media_id: PlatformId
     post_id: PlatformId
     media_type: Literal["image", "video"] | None = None
+    url: MediaUrl | None = None
 
 
 class PostMetricsData(_In):

@@ -297,7 +297,7 @@ class _Batch:
 
     def attach(self, e: MediaAttachedEventIn) -> None:
         post = self.posts[e.data.post_id]
-        self._link_media(post, [e.data.media_id], e.data.media_type, e.occurred_at)
+        self._link_media(post, [e.data.media_id], e.data.media_type, e.occurred_at, e.data.url)
 
     def sample(self, e: PostMetricsEventIn) -> None:
         post, d = self.posts[e.data.post_id], e.data
@@ -309,17 +309,27 @@ class _Batch:
         )
 
     def _link_media(
-        self, post: Post, media_ids: Iterable[str], media_type: str | None, at: datetime
+        self,
+        post: Post,
+        media_ids: Iterable[str],
+        media_type: str | None,
+        at: datetime,
+        url: str | None = None,
     ) -> None:
         for media_id in media_ids:
             link = self.media.get((post.pk, media_id))
             if link is None:
                 self.media[post.pk, media_id] = PostMedia(
-                    post=post, media_id=media_id, media_type=media_type or "", attached_at=at
+                    post=post,
+                    media_id=media_id,
+                    media_type=media_type or "",
+                    attached_at=at,
+                    url=url or "",
                 )
             else:
                 link.media_type = link.media_type or media_type or ""
                 link.attached_at = min(link.attached_at, at)
+                link.url = url or link.url
 
     def save(self) -> None:
         """Write the batch's changes: a handful of bulk statements, in a fixed order."""
@@ -339,13 +349,20 @@ class _Batch:
         )
         self._save_hashtags()
         links = sorted(self.media.values(), key=lambda m: (m.post.pk, m.media_id))
-        PostMedia.objects.bulk_create([m for m in links if not m.media_type], ignore_conflicts=True)
-        PostMedia.objects.bulk_create(  # a type learnt later fills in a link made without one
-            [m for m in links if m.media_type],
-            update_conflicts=True,
-            unique_fields=["post", "media_id"],
-            update_fields=["media_type"],
+        PostMedia.objects.bulk_create(
+            [m for m in links if not (m.media_type or m.url)], ignore_conflicts=True
         )
+        # A type or address learnt later fills in a link; one not given leaves it as it was.
+        for given, fields in (
+            ([m for m in links if m.url], ["media_type", "url"]),
+            ([m for m in links if m.media_type and not m.url], ["media_type"]),
+        ):
+            PostMedia.objects.bulk_create(
+                given,
+                update_conflicts=True,
+                unique_fields=["post", "media_id"],
+                update_fields=fields,
+            )
         PostMetrics.objects.bulk_create(
             sorted(self.metrics.values(), key=lambda m: (m.post.pk, m.at)), ignore_conflicts=True
         )
