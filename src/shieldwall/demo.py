@@ -241,9 +241,11 @@ Shieldwall demo is running. Press Ctrl-C to stop.
   Microblog (Tidepool)  {mb_url}/
       log in as {MICROBLOG_USER[0]} / {MICROBLOG_USER[1]}, or sign up
       try posting a picture from {known_dir}: it is in the bank "{BANK}" and is refused
-  Shieldwall staff      {sw_url}/admin/
-      admin     {ADMIN[0]} / {ADMIN[1]}
+  Moderator desk        {sw_url}/desk/
       moderator {MODERATOR[0]} / {MODERATOR[1]}
+      admin     {ADMIN[0]} / {ADMIN[1]}  (also {sw_url}/admin/)
+      report a post on Tidepool (its ⋯ menu) and the case appears here
+  Public report page    {sw_url}/report
   Shieldwall API        {sw_url}/api/v1/docs
   Issue an action       shieldwall action issue remove_post POST_ID --reason demo
   Logs                  {logs}
