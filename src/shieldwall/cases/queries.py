@@ -648,9 +648,9 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         m.media_type = m.media_type or types.get(m.media_id, "")
     urls = {
         media_id: url
-        for media_id, url in PostMedia.objects.filter(
-            media_id__in=[m.media_id for m in media]
-        ).exclude(url="").values_list("media_id", "url")
+        for media_id, url in PostMedia.objects.filter(media_id__in=[m.media_id for m in media])
+        .exclude(url="")
+        .values_list("media_id", "url")
     }
     has_media = bool(media)
     return CaseDetail(

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -265,8 +266,6 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
 
 def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
     """Limit a CSE-reported post with a hash match, or enough reports, until it is reviewed."""
-    from django.conf import settings
-
     threshold = settings.SHIELDWALL.interim_limit_reports
     if case.limited or case.subject_type != "post" or case.category != Category.CSE:
         return
@@ -443,7 +442,7 @@ def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
     elif kind is not None:
         issue_action(kind=kind, subject_id=case.subject_id, reason=reason, actor=actor, note=note)
     if decision in (Decision.REMOVED_POST, Decision.REMOVED_MEDIA):
-        _bank_removed_media(case, actor)
+        _bank_removed_media(case)
     case.state = CaseState.CLOSED
     case.decision = decision
     case.closed_at = timezone.now()
@@ -471,7 +470,7 @@ def _posts_of(case: Case) -> list[str]:
     return list(dict.fromkeys(posts))
 
 
-def _bank_removed_media(case: Case, actor: Actor) -> None:
+def _bank_removed_media(case: Case) -> None:
     """Put the removed media's hashes into the platform_removed bank: never posted again."""
     if not Bank.objects.filter(name=REMOVED_BANK).exists():
         banks.create_bank(
