@@ -49,6 +49,16 @@ def _body(n: int) -> dict[str, Any]:
     }
 
 
+def _wait_filed(env: dict[str, str], total: int, timeout: float = 600) -> float:
+    """Seconds until the worker has filed all `total` reports into cases."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if _stored(env)[1] >= total:
+            break
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
 def _stored(env: dict[str, str]) -> tuple[int, int]:
     code = (
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','shieldwall.settings');"
@@ -72,6 +82,12 @@ def run(
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
+    worker = subprocess.Popen(  # files the stored reports into cases
+        [sys.executable, "-m", "shieldwall.cli", "worker"],
+        env={**env, "SHIELDWALL_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     with running_server(env, workers=workers, threads=8) as base:
         counter = iter(range(reports))
         next_lock = threading.Lock()
@@ -100,6 +116,11 @@ def run(
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
+    try:
+        drained = _wait_filed(env, reports)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
     stored, filed = _stored(env)
     ms = np.array(latencies) * 1000
     return {
@@ -113,6 +134,7 @@ def run(
         "failures": len(failures),
         "stored": stored,
         "filed_into_cases": filed,
+        "filed_within_s": drained,
     }
 
 
@@ -123,7 +145,8 @@ def report(r: dict[str, Any]) -> None:
         f"report intake over HTTP, {r['database']}, {r['clients']} clients, {r['workers']} "
         f"workers: {r['rate_per_s']:.0f} reports/s (target >= 500), p50 {r['p50_ms']:.1f} ms, "
         f"p99 {r['p99_ms']:.1f} ms; {r['stored']} stored, {r['filed_into_cases']} filed into "
-        f"cases, {r['failures']} refused, {lost} lost"
+        f"cases (all filed {r['filed_within_s']:.1f} s after the last report), "
+        f"{r['failures']} refused, {lost} lost"
     )
 
 

@@ -353,6 +353,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from django.core.management import call_command
 
+    from shieldwall.cases.filer import run_filer
     from shieldwall.integrations.outbox import run_dispatcher
 
     stop = threading.Event()
@@ -360,6 +361,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     outbox.start()
     chores = threading.Thread(target=_housekeeping, args=(stop,), name="chores", daemon=True)
     chores.start()
+    filer = threading.Thread(target=run_filer, args=(stop,), name="filer", daemon=True)
+    filer.start()
     try:
         call_command(
             "db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False
@@ -367,6 +370,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         outbox.join(timeout=10)
+        filer.join(timeout=10)
     return EXIT_OK
 
 

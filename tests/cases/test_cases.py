@@ -62,6 +62,7 @@ def report(
         ),
         actor=actor,
     )
+    cases.file_pending_reports()  # what the worker's filer does moments after intake
     return Case.objects.get(case_reports__report=stored)
 
 

@@ -33,6 +33,7 @@ def case(actor: Actor) -> Case:
         ),
         actor=actor,
     )
+    cases.file_pending_reports()
     return Case.objects.get(case_reports__report=stored)
 
 

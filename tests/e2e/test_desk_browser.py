@@ -82,7 +82,7 @@ def _shim_env(sw: Shieldwall, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def desk(sw: Shieldwall, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A running `shieldwall serve` with a moderator "mo" and a platform API key."""
+    """`shieldwall serve` and `worker` running, with a moderator "mo" and a platform API key."""
     key = sw("apikey", "create", "platform").out.strip().splitlines()[-1]
     env = _shim_env(sw, tmp_path)
     made = subprocess.run(
@@ -102,6 +102,12 @@ def desk(sw: Shieldwall, tmp_path: Path) -> Iterator[tuple[str, str]]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    worker = subprocess.Popen(  # files reported posts into cases
+        [sys.executable, "-m", "shieldwall.cli", "worker"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -115,8 +121,9 @@ def desk(sw: Shieldwall, tmp_path: Path) -> Iterator[tuple[str, str]]:
             pytest.fail("server did not start: " + (tmp_path / "serve.log").read_text())
         yield base, key
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        for child in (proc, worker):
+            child.terminate()
+            child.wait(timeout=30)
         log.close()
 
 
@@ -174,6 +181,11 @@ def test_moderator_removes_the_top_case_by_keyboard(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(f"{base}/desk/")
+        deadline = time.monotonic() + 30  # the worker files the report within moments
+        while post not in page.locator("#queue-results").inner_text():
+            assert time.monotonic() < deadline, "the report never reached the queue"
+            time.sleep(0.3)
+            page.reload()
 
         top = page.locator("#queue-results tbody tr").first
         assert post in top.inner_text()

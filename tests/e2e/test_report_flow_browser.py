@@ -43,7 +43,11 @@ CASE_OF = """
 import json, sys
 from shieldwall.cli import _setup
 _setup()
+import time
 from shieldwall.reports.models import Report
+deadline = time.monotonic() + 30  # the worker files reports into cases within moments
+while Report.objects.filter(filed_at__isnull=True).exists() and time.monotonic() < deadline:
+    time.sleep(0.1)
 r = Report.objects.get(public_id=sys.argv[1])
 print(json.dumps({"case": r.case_link.case.public_id, "category": r.category, "path": r.path,
                   "additional_post_ids": r.additional_post_ids, "context": r.context,

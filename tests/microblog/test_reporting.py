@@ -41,7 +41,11 @@ STORED = """
 import json, sys
 from shieldwall.cli import _setup
 _setup()
+import time
 from shieldwall.reports.models import Report
+deadline = time.monotonic() + 30  # the worker files reports into cases within moments
+while Report.objects.filter(filed_at__isnull=True).exists() and time.monotonic() < deadline:
+    time.sleep(0.1)
 rows = Report.objects.filter(public_id=sys.argv[1]) if sys.argv[1] != "*" else Report.objects.all()
 print(json.dumps([
     {"id": r.public_id, "category": r.category, "path": r.path, "cse_reason": r.cse_reason,

@@ -61,7 +61,13 @@ def test_report_is_stored_once_and_audited(api: Client) -> None:
     stored = Report.objects.get()
     assert stored.reporter_id == "user-42"
     assert stored.additional_post_ids == ["p2"]
-    assert AuditEvent.objects.filter(action="report.received").count() == 1
+    assert not AuditEvent.objects.filter(action="reports.filed").exists()  # not filed yet
+    from shieldwall.cases.services import file_pending_reports
+
+    assert file_pending_reports() == 1
+    filed = AuditEvent.objects.get(action="reports.filed")
+    assert filed.data["reports"][0][0] == body["id"]
+    assert file_pending_reports() == 0
     status = api.get(f"/api/v1/reports/{body['id']}")
     assert status.json()["status"] == "received"
 

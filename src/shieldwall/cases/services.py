@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -275,6 +275,65 @@ def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
         kind="limit_post", subject_id=case.subject_id, reason="interim_cse_review", actor=SYSTEM
     )
     case.limited = True
+
+
+FILE_BATCH = 500
+
+
+def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
+    """File stored reports into their cases, oldest first, in one transaction per batch.
+
+    Any number of workers may run this: on PostgreSQL each takes different reports (SKIP
+    LOCKED); SQLite runs one writer at a time anyway. One audit event records the batch, and
+    one more each case it opened. A report that fails to file is logged and left for the next
+    round, without holding up the others.
+    """
+    import structlog
+
+    log = structlog.get_logger(__name__)
+    with transaction.atomic():
+        pending = Report.objects.filter(filed_at__isnull=True).order_by("id")
+        if connection.vendor == "postgresql":
+            pending = pending.select_for_update(skip_locked=True)
+        reports = list(pending[:limit])
+        if not reports:
+            return 0
+        filed: list[tuple[Report, Case]] = []
+        opened: list[Case] = []
+        for report in reports:
+            try:
+                with transaction.atomic():
+                    case, was_opened = file_report(report)
+            except Exception:
+                log.exception("report.filing_failed", report=report.public_id)
+                continue
+            filed.append((report, case))
+            if was_opened:
+                opened.append(case)
+        now = timezone.now()
+        Report.objects.filter(pk__in=[r.pk for r, _ in filed]).update(filed_at=now)
+        for case in opened:
+            audit.record(
+                actor=SYSTEM,
+                action="case.open",
+                subject_type="case",
+                subject_id=case.public_id,
+                data={"subject": f"{case.subject_type}:{case.subject_id}"},
+            )
+        if filed:
+            audit.record(
+                actor=SYSTEM,
+                action="reports.filed",
+                subject_type="reports",
+                subject_id=f"{filed[0][0].public_id}..{filed[-1][0].public_id}",
+                data={
+                    "count": len(filed),
+                    "reports": [
+                        [r.public_id, c.public_id, r.category, r.submitted_by] for r, c in filed
+                    ],
+                },
+            )
+    return len(filed)
 
 
 # --- working cases -----------------------------------------------------------------------

@@ -50,6 +50,8 @@ class Report(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Set when the worker filed the report into its case (intake only stores it, fast).
+    filed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -60,6 +62,9 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id"]),
             models.Index(fields=["category", "status"]),
+            models.Index(
+                fields=["id"], condition=models.Q(filed_at__isnull=True), name="report_unfiled"
+            ),
         ]
         permissions = [
             ("submit_report", "Submit reports through the API"),

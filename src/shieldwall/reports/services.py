@@ -8,9 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from shieldwall.cases.services import file_report
-from shieldwall.core import audit
-from shieldwall.core.actors import SYSTEM, Actor, require
+from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports.categories import Category
@@ -59,7 +57,12 @@ def _check_identity(report: ReportIn, category: str) -> bool:
 
 
 def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
-    """Store a report (or return the one already stored under its key); True if new."""
+    """Store a report (or return the one already stored under its key); True if new.
+
+    Intake only validates and stores, so a report flood is absorbed fast and nothing is lost;
+    the worker files stored reports into their cases within moments and records them in the
+    audit log in batches (`cases.services.file_pending_reports`).
+    """
     require(actor, SUBMIT_REPORTS)
     if not report.idempotency_key or len(report.idempotency_key) > 200:
         raise Invalid(
@@ -98,28 +101,6 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
                 reporter_name=report.reporter_name,
                 reporter_email=report.reporter_email,
                 anonymous=anonymous,
-            )
-            case, opened = file_report(stored)
-            # Audit last: the chain's lock is then held only until the commit just after.
-            if opened:
-                audit.record(
-                    actor=SYSTEM,
-                    action="case.open",
-                    subject_type="case",
-                    subject_id=case.public_id,
-                    data={"subject": f"{case.subject_type}:{case.subject_id}"},
-                )
-            audit.record(
-                actor=actor,
-                action="report.received",
-                subject_type="report",
-                subject_id=stored.public_id,
-                data={
-                    "category": stored.category,
-                    "subject": f"{stored.subject_type}:{stored.subject_id}",
-                    "source": stored.source,
-                    "case": case.public_id,
-                },
             )
     except IntegrityError:
         # The same key arrived twice at once; the other request stored it.
