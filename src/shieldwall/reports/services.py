@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,13 +72,9 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
     flow = build_flow(report.subject_type, report.has_media)
     answers = validate_answers(flow, report.path, report.fields)
     anonymous = _check_identity(report, answers.category)
-    existing = Report.objects.filter(
-        submitted_by=actor.label, idempotency_key=report.idempotency_key
-    ).first()
-    if existing is not None:
-        return _same_or_conflict(existing, report), False
     try:
-        with transaction.atomic():
+        # A key seen before fails on the unique constraint (no lookup first).
+        with _one_statement():
             stored = Report.objects.create(
                 public_id=_new_id(),
                 submitted_by=actor.label,
@@ -103,12 +100,20 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
                 anonymous=anonymous,
             )
     except IntegrityError:
-        # The same key arrived twice at once; the other request stored it.
+        # A retry, or the same key twice at once: answer with the report stored first.
         existing = Report.objects.get(
             submitted_by=actor.label, idempotency_key=report.idempotency_key
         )
         return _same_or_conflict(existing, report), False
     return stored, True
+
+
+def _one_statement() -> AbstractContextManager[object]:
+    """In autocommit, nothing (one INSERT, one round trip); inside a transaction, a savepoint
+    so that a duplicate key leaves the caller's transaction usable."""
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()
 
 
 def _same_or_conflict(existing: Report, report: ReportIn) -> Report:
