@@ -104,6 +104,11 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender died mid-request (a killed worker): as a real web server
+                    # would, drop the broken request rather than judge half of it.
+                    self.close_connection = True
+                    return
                 code = receiver.handle(dict(self.headers.items()), body)
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
