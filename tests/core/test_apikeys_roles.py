@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -61,3 +63,18 @@ def test_platform_key_cannot_create_keys(actor: Actor) -> None:
     assert platform is not None
     with pytest.raises(Forbidden):
         apikeys.create_api_key(name="escalate", actor=platform)
+
+
+def test_revocation_elsewhere_takes_effect_within_the_cache_window(
+    actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils import timezone
+
+    _, secret = apikeys.create_api_key(name="busy-platform", actor=actor)
+    assert apikeys.authenticate(secret) is not None
+    # Another process revokes it: this one may still accept it for the cache window...
+    ApiKey.objects.filter(name="busy-platform").update(revoked_at=timezone.now())
+    assert apikeys.authenticate(secret) is not None
+    # ...and refuses it once the window has passed.
+    monkeypatch.setattr(apikeys, "time", SimpleNamespace(monotonic=lambda: 10.0**9))
+    assert apikeys.authenticate(secret) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -54,6 +55,7 @@ def revoke_api_key(*, name: str, actor: Actor) -> ApiKey:
         if key is None:
             raise NotFound("not_found", f"No API key is named {name!r}.")
         if key.revoked_at is None:
+            _recent.clear()
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
             audit.record(
@@ -66,14 +68,29 @@ def revoke_api_key(*, name: str, actor: Actor) -> ApiKey:
     return key
 
 
+# Keys recently seen valid, so a busy platform's calls skip the lookup. A revocation reaches
+# every serving process within this many seconds (at once in the process that revoked it).
+AUTH_CACHE_SECONDS = 5.0
+_recent: dict[str, tuple[Actor, float]] = {}
+
+
 def authenticate(secret: str) -> Actor | None:
     """The platform Actor for a presented secret, or None if it is unknown or revoked."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         return None
-    key = ApiKey.objects.filter(key_hash=_hash(secret), revoked_at__isnull=True).first()
+    digest = _hash(secret)
+    cached = _recent.get(digest)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    key = ApiKey.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
     if key is None:
+        _recent.pop(digest, None)
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return Actor(kind="apikey", name=key.name, permissions=PLATFORM_PERMISSIONS)
+    actor = Actor(kind="apikey", name=key.name, permissions=PLATFORM_PERMISSIONS)
+    if len(_recent) > 1000:
+        _recent.clear()
+    _recent[digest] = (actor, time.monotonic() + AUTH_CACHE_SECONDS)
+    return actor
