@@ -82,3 +82,12 @@ def test_the_worker_filer_files_reports_within_moments(actor: Actor) -> None:
         stop.set()
         filer.join(timeout=5)
     assert Case.objects.get().tier == 1
+
+
+@pytest.mark.django_db
+def test_cse_reports_are_filed_before_a_flood_of_others(actor: Actor) -> None:
+    for n in range(5):
+        _submit(actor, f"spam-{n}", f"s{n}", SPAM)
+    cse = _submit(actor, "p-cse", "k-cse")
+    assert cases.file_pending_reports(limit=1) == 1
+    assert CaseReport.objects.get().report == cse

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Q, Value, When
 from django.utils import timezone
 
 from shieldwall.banks import services as banks
@@ -281,7 +282,7 @@ FILE_BATCH = 500
 
 
 def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
-    """File stored reports into their cases, oldest first, in one transaction per batch.
+    """File stored reports into their cases, most urgent first, one transaction per batch.
 
     Any number of workers may run this: on PostgreSQL each takes different reports (SKIP
     LOCKED); SQLite runs one writer at a time anyway. One audit event records the batch, and
@@ -292,7 +293,18 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
 
     log = structlog.get_logger(__name__)
     with transaction.atomic():
-        pending = Report.objects.filter(filed_at__isnull=True).order_by("id")
+        # Child sexual exploitation first, then NCII, then the rest: a flood of other reports
+        # never holds a CSE report back from the queue.
+        urgency = SqlCase(
+            When(category=Category.CSE, then=Value(0)),
+            When(category=Category.NCII, then=Value(1)),
+            default=Value(2),
+        )
+        pending = (
+            Report.objects.filter(filed_at__isnull=True)
+            .annotate(urgency=urgency)
+            .order_by("urgency", "id")
+        )
         if connection.vendor == "postgresql":
             pending = pending.select_for_update(skip_locked=True)
         reports = list(pending[:limit])
