@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,28 +47,36 @@ class Shieldwall:
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str | None]:
+    """A fresh PostgreSQL database beside DATABASE_URL's, dropped after; None on SQLite."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        yield None
+        return
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin_url = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for a separate Shieldwall: its own home and (on PostgreSQL) database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIELDWALL_")}
     env["SHIELDWALL_HOME"] = str(tmp_path / "home")
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)
+    with scratch_database("shieldwall_cli") as url:
+        if url:
+            env["DATABASE_URL"] = url
         yield env
-        return
-    import psycopg
-
-    name = f"shieldwall_cli_{uuid.uuid4().hex[:12]}"
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield env
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

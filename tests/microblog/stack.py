@@ -21,7 +21,7 @@ from typing import IO
 
 import httpx
 
-from tests.cli_support import Result, Shieldwall
+from tests.cli_support import Result, Shieldwall, scratch_database
 
 
 def free_port() -> int:
@@ -41,23 +41,11 @@ def shieldwall_env(home: Path) -> Iterator[dict[str, str]]:
     }
     env["SHIELDWALL_HOME"] = str(home)
     env["SHIELDWALL_INDEX_REFRESH_SECONDS"] = "0"
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)
+    with scratch_database("shieldwall_mb") as url:
+        if url:
+            env["DATABASE_URL"] = url
         yield env
-        return
-    import psycopg
-
-    name = f"shieldwall_mb_{uuid.uuid4().hex[:12]}"
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield env
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
