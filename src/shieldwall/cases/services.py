@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import structlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -53,6 +54,7 @@ from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report, ReportStatus
 from shieldwall.subjects.models import Account, PlatformMedia, PostMedia, PostMetrics
 
+log = structlog.get_logger(__name__)
 REMOVED_BANK = "platform-removed"
 MAX_BULK = 500
 
@@ -289,9 +291,6 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
     one more each case it opened. A report that fails to file is logged and left for the next
     round, without holding up the others.
     """
-    import structlog
-
-    log = structlog.get_logger(__name__)
     with transaction.atomic():
         # Child sexual exploitation first, then NCII, then the rest: a flood of other reports
         # never holds a CSE report back from the queue.
