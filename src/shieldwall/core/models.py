@@ -37,11 +37,17 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """A single row locked while appending, so concurrent writers extend one linear chain."""
+    """A single row locked while appending, so concurrent writers extend one linear chain.
+
+    `seal` is an HMAC under the audit key over the head and `keyed_from` (the first event
+    hashed with the key; events before it predate the key), so the head cannot be rewound.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    keyed_from = models.BigIntegerField(default=1)
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_seq}"
