@@ -1,4 +1,4 @@
-"""Core records: the hash-chained audit log and platform API keys."""
+"""Core records: the hash-chained audit log, shared rate windows and platform API keys."""
 
 from __future__ import annotations
 
@@ -51,6 +51,21 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_seq}"
+
+
+class RateWindow(models.Model):
+    """Hits counted against one key (a client address, an account) since its window began.
+
+    Shared by every process and machine through the database; `core.throttle` changes it
+    only with single atomic upserts, never read-then-write.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    started_us = models.BigIntegerField(help_text="window start, microseconds since the epoch")
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"
 
 
 class ApiKey(models.Model):
