@@ -322,13 +322,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     result = advance_checkpoint() if args.audit_cmd == "checkpoint" else verify()
     if not result.ok:
-        print(
-            f"audit log TAMPERED: {result.problem} "
-            f"({result.checked} events verified before it)"
-        )
+        print(f"audit log TAMPERED: {result.problem} ({result.checked} events verified before it)")
         return EXIT_FAILED_ITEMS
     if args.audit_cmd == "checkpoint":
-        print(f"audit checkpoint at #{result.checkpoint_seq} ({result.checked} new events verified)")
+        print(
+            f"audit checkpoint at #{result.checkpoint_seq} ({result.checked} new events verified)"
+        )
         return EXIT_OK
     print(f"audit log intact: {result.checked} events verified")
     if result.keyed_from > 1:
