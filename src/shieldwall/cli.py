@@ -391,11 +391,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def _housekeeping(stop: Any, every: float = 30.0) -> None:
     """Periodic chores of the worker: escalate cases near their review deadline, and move
     the audit log's outside checkpoint forward."""
+    from datetime import timedelta
+
     import structlog
     from django.db import close_old_connections, connection
+    from django.utils import timezone
 
     from shieldwall.cases.services import escalate_due
     from shieldwall.core.audit_verify import advance_checkpoint
+    from shieldwall.core.throttle import forget_expired
 
     log = structlog.get_logger("shieldwall.worker")
     try:
@@ -407,6 +411,8 @@ def _housekeeping(stop: Any, every: float = 30.0) -> None:
                 checked = advance_checkpoint()
                 if not checked.ok:
                     log.error("audit.tampered", problem=checked.problem, seq=checked.seq)
+                # No limit looks back further than a day.
+                forget_expired(older_than=timedelta(days=1), now=timezone.now())
             except Exception:  # keep the worker alive; the next round tries again
                 log.exception("housekeeping.failed")
             finally:
