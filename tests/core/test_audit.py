@@ -136,6 +136,22 @@ def test_replayed_old_head_is_caught_by_the_checkpoint(actor: Actor) -> None:
     assert f"saw #{events[-1].seq}: events were removed and the head rewound" in result.problem
 
 
+def test_event_forged_beyond_the_head_is_detected(actor: Actor) -> None:
+    events = _record(actor)
+    last = events[-1]
+    tamper(
+        (
+            "INSERT INTO core_auditevent (seq, created_at, actor, action, subject_type,"
+            " subject_id, data, prev_hash, hash) VALUES (%s, %s, 'cli:x', 'forged', '', '',"
+            " '{}', %s, %s)",
+            [last.seq + 1, last.created_at, last.hash, "f" * 64],
+        )
+    )
+    result = verify()
+    assert not result.ok
+    assert f"event #{last.seq + 1} lies beyond the head" in result.problem
+
+
 def test_deleted_tail_is_detected(actor: Actor) -> None:
     events = _record(actor)
     tamper(("DELETE FROM core_auditevent WHERE seq = %s", [events[2].seq]))

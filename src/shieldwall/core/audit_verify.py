@@ -195,9 +195,17 @@ def _checkpoint_problem(head: AuditHead, cp: Checkpoint) -> str:
     return ""
 
 
+def _beyond_head() -> str:
+    # An event and its head move in one transaction, so the head read after the newest event
+    # is at least as far; an event beyond it was written around `audit.record`.
+    newest = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    head_seq = AuditHead.objects.filter(id=1).values_list("last_seq", flat=True).first()
+    if newest is not None and head_seq is not None and newest > head_seq:
+        return f"event #{newest} lies beyond the head (#{head_seq}): it was added outside the log"
+    return ""
+
+
 def _end_problem(head: AuditHead, last_seq: int, last_hash: str) -> str:
-    if last_seq > head.last_seq:
-        return f"events after the head (#{head.last_seq}) were added outside the audit log"
     if last_seq < head.last_seq:
         return (
             f"the chain ends at #{last_seq} but the head says #{head.last_seq}: "
@@ -219,11 +227,18 @@ def verify(*, checkpoint: Path | None = None, batch_size: int = 5000) -> Verific
         return _bad(0, problem, None)
     if head is None:
         return Verification(True, 0)
+    # Up to the head as read: the service may append while this runs.
     bad, checked, last_seq, last_hash = _walk(
-        after=0, prev_hash=GENESIS, keyed_from=head.keyed_from, batch_size=batch_size
+        after=0,
+        prev_hash=GENESIS,
+        keyed_from=head.keyed_from,
+        batch_size=batch_size,
+        upto=head.last_seq,
     )
     if bad is not None:
         return bad
+    if problem := _beyond_head():
+        return _bad(checked, problem, None)
     if checked == 0 and head.last_seq > 0:
         return _bad(
             0, f"the log holds no events but its head says #{head.last_seq}: all were deleted", 1
