@@ -30,13 +30,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(sw: Shieldwall, tmp_path: Path) -> Iterator[str]:
+def server(sw: Shieldwall, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """`shieldwall serve` with two worker processes and a small report limit, over http."""
     assert sw("migrate").code == 0
     env = {
         **sw.env,
         "SHIELDWALL_REPORT_SUBMITS_PER_HOUR": str(LIMIT),
         "SHIELDWALL_SECURE_COOKIES": "false",  # plain http on loopback, like the demo
+        **getattr(request, "param", {}),
     }
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
@@ -109,3 +110,26 @@ def test_exactly_the_limit_is_accepted_across_two_worker_processes(server: str) 
     refused = next(a for a in answers if a.status_code == 429)
     assert refused.headers["Content-Type"].startswith("text/html")
     assert "Too many reports from your network in the last hour" in refused.text
+
+
+HTTPS = {"SHIELDWALL_SECURE_COOKIES": "true"}
+
+
+@pytest.mark.parametrize(
+    ("server", "hsts"),
+    [
+        ({**HTTPS, "SHIELDWALL_TRUSTED_PROXIES": ""}, False),
+        ({**HTTPS, "SHIELDWALL_TRUSTED_PROXIES": "127.0.0.0/8"}, True),
+    ],
+    indirect=["server"],
+    ids=["untrusted-peer", "trusted-proxy"],
+)
+def test_only_a_trusted_proxy_may_say_the_request_came_over_https(
+    server: str, hsts: bool, tmp_path: Path
+) -> None:
+    r = httpx.get(f"{server}/report", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    assert r.status_code == 200
+    assert ("strict-transport-security" in r.headers) is hsts
+    time.sleep(0.3)  # the access log line
+    lines = [ln for ln in (tmp_path / "serve.log").read_text().splitlines() if "GET /report" in ln]
+    assert re.match(r'^\[[^]]+\] "GET /report HTTP/1.1" 200 ', lines[-1])  # no client address
