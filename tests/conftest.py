@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from shieldwall.core.actors import Actor, cli_actor
+from tests.audit_support import audit_guards_lifted
 from tests.cli_support import cli_env, sw  # noqa: F401  (fixtures for the CLI and e2e tests)
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,15 +18,36 @@ PDQ_DIR = FIXTURES / "pdq"
 VIDEO_DIR = FIXTURES / "video"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_audit_guards() -> Iterator[None]:
+    """Transactional tests empty every table afterwards; the audit triggers refuse that."""
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self: TransactionTestCase) -> None:
+        with audit_guards_lifted():
+            original(self)
+
+    TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
+    yield
+    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
-def _fresh_registry(settings: object) -> Iterator[None]:
+def _fresh_registry(settings: object, tmp_path: Path) -> Iterator[None]:
     """Each test starts with no cached indices and checks bank versions on every scan."""
     from django.conf import settings as dj
 
     from shieldwall.cases.clusters import cluster_index
     from shieldwall.matching.registry import registry
 
-    dj.SHIELDWALL = dataclasses.replace(dj.SHIELDWALL, index_refresh_seconds=0.0)
+    # Each test keeps its audit checkpoint apart: the test database is emptied between tests.
+    dj.SHIELDWALL = dataclasses.replace(
+        dj.SHIELDWALL,
+        index_refresh_seconds=0.0,
+        audit_checkpoint=tmp_path / "audit-checkpoint.json",
+    )
     registry.clear()
     cluster_index.clear()
     yield

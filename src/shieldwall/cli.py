@@ -316,16 +316,30 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """Check the audit log's hash chain from the first event to the last."""
+    """Check the audit log's keyed hash chain, or move its outside checkpoint to the head."""
     _setup()
-    from shieldwall.core.audit import verify
+    from shieldwall.core.audit_verify import advance_checkpoint, verify
 
-    result = verify()
-    if result.ok:
-        print(f"audit log intact: {result.checked} events verified")
+    result = advance_checkpoint() if args.audit_cmd == "checkpoint" else verify()
+    if not result.ok:
+        print(f"audit log TAMPERED: {result.problem} ({result.checked} events verified before it)")
+        return EXIT_FAILED_ITEMS
+    if args.audit_cmd == "checkpoint":
+        print(
+            f"audit checkpoint at #{result.checkpoint_seq} ({result.checked} new events verified)"
+        )
         return EXIT_OK
-    print(f"audit log TAMPERED: {result.problem} ({result.checked} events verified before it)")
-    return EXIT_FAILED_ITEMS
+    print(f"audit log intact: {result.checked} events verified")
+    if result.keyed_from > 1:
+        print(
+            f"  events #1-#{result.keyed_from - 1} predate the audit key and are checked by "
+            "their plain SHA-256 chain only"
+        )
+    if result.checkpoint_seq is None:
+        print("  no checkpoint outside the database yet (the worker writes one)")
+    else:
+        print(f"  matches the checkpoint outside the database at #{result.checkpoint_seq}")
+    return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -375,11 +389,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _housekeeping(stop: Any, every: float = 30.0) -> None:
-    """Periodic chores of the worker: escalate cases near their review deadline."""
+    """Periodic chores of the worker: escalate cases near their review deadline, and move
+    the audit log's outside checkpoint forward."""
+    from datetime import timedelta
+
     import structlog
     from django.db import close_old_connections, connection
+    from django.utils import timezone
 
     from shieldwall.cases.services import escalate_due
+    from shieldwall.core.audit_verify import advance_checkpoint
+    from shieldwall.core.throttle import forget_expired
 
     log = structlog.get_logger("shieldwall.worker")
     try:
@@ -388,6 +408,11 @@ def _housekeeping(stop: Any, every: float = 30.0) -> None:
                 escalated = escalate_due()
                 if escalated:
                     log.info("cases.escalated_near_deadline", count=escalated)
+                checked = advance_checkpoint()
+                if not checked.ok:
+                    log.error("audit.tampered", problem=checked.problem, seq=checked.seq)
+                # No limit looks back further than a day.
+                forget_expired(older_than=timedelta(days=1), now=timezone.now())
             except Exception:  # keep the worker alive; the next round tries again
                 log.exception("housekeeping.failed")
             finally:
@@ -511,7 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("audit", help="audit log")
     ausub = s.add_subparsers(dest="audit_cmd", required=True)
-    ausub.add_parser("verify", help="check the hash chain")
+    ausub.add_parser("verify", help="check the hash chain against the outside checkpoint")
+    ausub.add_parser("checkpoint", help="check new events and move the checkpoint to the head")
     s.set_defaults(func=cmd_audit)
     return p
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(Exception):
@@ -40,6 +43,20 @@ class Config:
     # How long a worker holds a webhook delivery it is sending; a killed worker's deliveries
     # become due again after this.
     webhook_lease_seconds: float = 60.0
+    # The audit chain is keyed with this secret, kept outside the database; checkpoints of
+    # the chain's head are written to `audit_checkpoint` (a file, also outside it).
+    audit_key: str = ""
+    audit_checkpoint: Path = Path()
+    # Proxies whose X-Forwarded-For is believed; everyone else is known by the socket peer.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    # Secure (https-only) session and CSRF cookies and HSTS; off only for plain-http demos.
+    secure_cookies: bool = True
+    staff_session_hours: int = 8
+    # Sign-in pauses after this many failures for one account, or from one address.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_pause_minutes: int = 15
+    report_submits_per_hour: int = 20
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -115,6 +132,48 @@ def _secret_key(env: Mapping[str, str], home: Path) -> str:
     return key
 
 
+def _home_secret(env: Mapping[str, str], home: Path, name: str, filename: str) -> str:
+    """The secret in env[name], or one generated once into home/filename (mode 0600)."""
+    value = env.get(name, "")
+    if value:
+        if len(value) < 32:
+            raise ConfigError(f"{name} must be at least 32 characters long.")
+        return value
+    path = home / filename
+    if not path.exists():
+        # Written beside and linked into place, so two processes starting at once agree on
+        # one key and neither reads a half-written file.
+        tmp = home / f".{filename}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise ConfigError(f"{path} must hold at least 32 characters; set {name} or remove it.")
+    return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPNetwork, ...]:
+    networks = []
+    for item in env.get(name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks (CIDR) separated by commas; "
+                f"{item.strip()!r} is neither."
+            ) from None
+    return tuple(networks)
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration; raise ConfigError with a clear message."""
     env = os.environ if env is None else env
@@ -158,4 +217,15 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             Config.index_refresh_seconds,
             allow_zero=True,
         ),
+        audit_key=_home_secret(env, home, "SHIELDWALL_AUDIT_KEY", "audit_key"),
+        audit_checkpoint=Path(
+            env.get("SHIELDWALL_AUDIT_CHECKPOINT") or home / "audit-checkpoint.json"
+        ).expanduser(),
+        trusted_proxies=_networks(env, "SHIELDWALL_TRUSTED_PROXIES"),
+        secure_cookies=_bool(env, "SHIELDWALL_SECURE_COOKIES", True),
+        staff_session_hours=_int(env, "SHIELDWALL_STAFF_SESSION_HOURS", 8),
+        login_failures_per_account=_int(env, "SHIELDWALL_LOGIN_FAILURES_PER_ACCOUNT", 5),
+        login_failures_per_address=_int(env, "SHIELDWALL_LOGIN_FAILURES_PER_ADDRESS", 20),
+        login_pause_minutes=_int(env, "SHIELDWALL_LOGIN_PAUSE_MINUTES", 15),
+        report_submits_per_hour=_int(env, "SHIELDWALL_REPORT_SUBMITS_PER_HOUR", 20),
     )

@@ -202,7 +202,12 @@ def run_demo(*, host: str, port: int, microblog_port: int) -> int:
     _ensure_bank(sorted(known_dir.glob("known-*.jpg")))
 
     children = _Children(logs)
-    sw_env = {**base_env, "SHIELDWALL_ALLOWED_HOSTS": f"{host},127.0.0.1,localhost"}
+    sw_env = {
+        **base_env,
+        "SHIELDWALL_ALLOWED_HOSTS": f"{host},127.0.0.1,localhost",
+        # The demo serves plain http on loopback: cookies marked Secure would not come back.
+        "SHIELDWALL_SECURE_COOKIES": "false",
+    }
     try:
         children.start(
             "shieldwall-serve",

@@ -25,7 +25,8 @@ class _Server(BaseApplication):
 
 def serve(*, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until interrupted; each worker process keeps its own match index."""
-    timeout = int(settings.SHIELDWALL.decode_timeout_seconds) + 30
+    config = settings.SHIELDWALL
+    timeout = int(config.decode_timeout_seconds) + 30
     _Server(
         {
             "bind": f"{host}:{port}",
@@ -35,7 +36,13 @@ def serve(*, host: str, port: int, workers: int, threads: int) -> None:
             "timeout": timeout,
             "graceful_timeout": 10,
             "accesslog": "-",
+            # No client address, referrer or user agent: a request to /report is a
+            # reporter, and logs never name one.
+            "access_log_format": '%(t)s "%(r)s" %(s)s %(b)s %(M)sms',
             "errorlog": "-",
+            # Only the configured proxies may say a request came over https (so that HSTS
+            # and secure cookies follow); gunicorn would otherwise believe any local peer.
+            "forwarded_allow_ips": ",".join(str(net) for net in config.trusted_proxies),
             "limit_request_line": 8190,
         }
     ).run()

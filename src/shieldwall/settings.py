@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its API docs page then uses the bundled Swagger UI, not a CDN
     "django_tasks",
     "django_tasks_db",
     "shieldwall.core",
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shieldwall.core.security.PageSecurityHeaders",
 ]
 
 ROOT_URLCONF = "shieldwall.urls"
@@ -89,6 +91,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Django's password check behind the sign-in pauses of core.logins.
+AUTHENTICATION_BACKENDS = ["shieldwall.core.auth.ThrottledModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -118,9 +123,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SHIELDWALL = CONFIG
 
+# Sessions are staff sessions (the public report page keeps none): short, ended with the
+# browser, and https-only unless SHIELDWALL_SECURE_COOKIES is off (the plain-http demo).
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = CONFIG.staff_session_hours * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SECURE = CONFIG.secure_cookies
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = CONFIG.secure_cookies
+# HSTS is sent on https requests only (gunicorn trusts X-Forwarded-Proto from
+# SHIELDWALL_TRUSTED_PROXIES alone, see server.py).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if CONFIG.secure_cookies else 0
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 LOGGING = logging_config(CONFIG.log_format, CONFIG.log_level)

@@ -6,7 +6,10 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 
 from shieldwall.api import api
+from shieldwall.core.auth import StaffAdminLoginForm, StaffLoginView
 from shieldwall.reports.views import report_page
+
+admin.site.login_form = StaffAdminLoginForm  # the admin's sign-in pauses like the desk's
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -29,7 +32,7 @@ urlpatterns = [
     path("desk/", include("shieldwall.cases.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="shieldwall/login.html"),
+        StaffLoginView.as_view(),
         name="login",
     ),
     path(

@@ -168,7 +168,7 @@ def test_every_sync_writes_one_audit_event(hash_file: Path, actor: Actor) -> Non
     events = AuditEvent.objects.filter(action="bank.exchange.sync").order_by("seq")
     assert [(e.data["added"], e.data["removed"]) for e in events] == [(2, 0), (0, 0)]
     assert AuditEvent.objects.filter(action="bank.exchange.add").count() == 1
-    from shieldwall.core.audit import verify
+    from shieldwall.core.audit_verify import verify
 
     assert verify().ok
 

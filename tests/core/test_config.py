@@ -38,3 +38,38 @@ def test_unusable_home_is_reported(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(ConfigError, match=r"SHIELDWALL_HOME .* cannot be created"):
         load_config({"SHIELDWALL_HOME": str(blocker / "home")})
+
+
+def test_audit_key_is_generated_once_outside_the_database(tmp_path: Path) -> None:
+    config = load_config({"SHIELDWALL_HOME": str(tmp_path)})
+    assert len(config.audit_key) >= 32
+    assert config.audit_key != config.secret_key
+    assert (tmp_path / "audit_key").stat().st_mode & 0o077 == 0
+    assert load_config({"SHIELDWALL_HOME": str(tmp_path)}).audit_key == config.audit_key
+    given = "a" * 40
+    assert (
+        load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_AUDIT_KEY": given}).audit_key
+        == given
+    )
+    with pytest.raises(ConfigError, match="SHIELDWALL_AUDIT_KEY must be at least 32"):
+        load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_AUDIT_KEY": "short"})
+    assert config.audit_checkpoint == tmp_path / "audit-checkpoint.json"
+
+
+def test_security_defaults_and_switches(tmp_path: Path) -> None:
+    config = load_config({"SHIELDWALL_HOME": str(tmp_path)})
+    assert (config.secure_cookies, config.staff_session_hours, config.trusted_proxies) == (
+        True,
+        8,
+        (),
+    )
+    assert (
+        config.login_failures_per_account,
+        config.login_failures_per_address,
+        config.login_pause_minutes,
+        config.report_submits_per_hour,
+    ) == (5, 20, 15, 20)
+    off = load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_SECURE_COOKIES": "false"})
+    assert off.secure_cookies is False
+    with pytest.raises(ConfigError, match="SHIELDWALL_LOGIN_PAUSE_MINUTES must be at least 1"):
+        load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_LOGIN_PAUSE_MINUTES": "0"})

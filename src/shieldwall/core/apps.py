@@ -23,7 +23,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Shieldwall core"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from shieldwall.core.auth import on_logged_in, on_login_failed
         from shieldwall.core.logs import configure_structlog
 
         configure_structlog()
+        user_login_failed.connect(on_login_failed, dispatch_uid="shieldwall.core.login_failed")
+        user_logged_in.connect(on_logged_in, dispatch_uid="shieldwall.core.logged_in")
         post_migrate.connect(_setup_roles, sender=self, dispatch_uid="shieldwall.core.roles")

@@ -1,4 +1,4 @@
-"""Core records: the hash-chained audit log and platform API keys."""
+"""Core records: the hash-chained audit log, shared rate windows and platform API keys."""
 
 from __future__ import annotations
 
@@ -37,14 +37,35 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """A single row locked while appending, so concurrent writers extend one linear chain."""
+    """A single row locked while appending, so concurrent writers extend one linear chain.
+
+    `seal` is an HMAC under the audit key over the head and `keyed_from` (the first event
+    hashed with the key; events before it predate the key), so the head cannot be rewound.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    keyed_from = models.BigIntegerField(default=1)
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_seq}"
+
+
+class RateWindow(models.Model):
+    """Hits counted against one key (a client address, an account) since its window began.
+
+    Shared by every process and machine through the database; `core.throttle` changes it
+    only with single atomic upserts, never read-then-write.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    started_us = models.BigIntegerField(help_text="window start, microseconds since the epoch")
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"
 
 
 class ApiKey(models.Model):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from shieldwall.core import throttle
 from shieldwall.core.actors import Actor
+from shieldwall.core.clients import client_address, rate_bucket
 from shieldwall.core.errors import ServiceError
 from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports import services
@@ -19,20 +23,19 @@ from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import ReportSource
 
 PUBLIC = Actor(kind="public", name="report-page", permissions=frozenset({SUBMIT_REPORTS}))
-SUBMITS_PER_HOUR = 20
 
 
 def _client_key(request: HttpRequest) -> str:
-    return "report-rate:" + str(request.META.get("REMOTE_ADDR", "unknown"))
+    return "report-form:" + rate_bucket(client_address(request))
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    key = _client_key(request)
-    count = cache.get(key, 0)
-    if count >= SUBMITS_PER_HOUR:
-        return True
-    cache.set(key, count + 1, timeout=3600)
-    return False
+    # Counted in the database, so every process and machine shares one exact count.
+    limit = settings.SHIELDWALL.report_submits_per_hour
+    counted = throttle.hit(
+        key=_client_key(request), limit=limit, window=timedelta(hours=1), now=timezone.now()
+    )
+    return counted.hits > limit
 
 
 def _path(raw: str) -> list[tuple[str, str]]:
