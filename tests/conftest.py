@@ -1,4 +1,4 @@
-"""Shared fixtures: actors, API clients, fixture media, and a fresh match registry per test."""
+"""Shared fixtures: actors, API clients, fixture media, and fresh per-process caches per test."""
 
 from __future__ import annotations
 
@@ -24,13 +24,16 @@ def _fresh_registry(settings: object) -> Iterator[None]:
 
     from shieldwall.cases.clusters import cluster_index
     from shieldwall.matching.registry import registry
+    from shieldwall.subjects.profile import forget_profile
 
     dj.SHIELDWALL = dataclasses.replace(dj.SHIELDWALL, index_refresh_seconds=0.0)
     registry.clear()
     cluster_index.clear()
+    forget_profile()
     yield
     registry.clear()
     cluster_index.clear()
+    forget_profile()
 
 
 @pytest.fixture
