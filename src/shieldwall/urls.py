@@ -6,7 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 
 from shieldwall.api import api
-from shieldwall.reports.views import report_page
+from shieldwall.reports.views import report_page, report_status
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -40,4 +40,5 @@ urlpatterns = [
     path("staff/webhooks/", include("shieldwall.integrations.urls")),
     path("healthz", healthz),
     path("report", report_page, name="report"),
+    path("report/status", report_status, name="report_status"),
 ]
