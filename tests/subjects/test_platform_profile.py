@@ -90,7 +90,8 @@ def test_bad_patterns_are_refused(subject_type: str, pattern: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "host", ["", "https://tidepool.example", "tidepool.example/p", "*.tidepool.example", "a b", "x:0"]
+    "host",
+    ["", "https://tidepool.example", "tidepool.example/p", "*.tidepool.example", "a b", "x:0"],
 )
 def test_bad_hosts_are_refused(host: str) -> None:
     with pytest.raises(LinkError):
