@@ -75,7 +75,7 @@ def _shim_env(sw: Shieldwall, tmp_path: Path) -> dict[str, str]:
         'from shieldwall.settings import *  # noqa: F403\nROOT_URLCONF = "desk_shim_urls"\n'
     )
     env = dict(sw.env)
-    env["PYTHONPATH"] = f"{shim}:{REPO}"
+    env["PYTHONPATH"] = f"{shim}:{REPO / 'src'}:{REPO}"  # this checkout's code, not an install's
     env["DJANGO_SETTINGS_MODULE"] = "desk_shim_settings"
     return env
 
