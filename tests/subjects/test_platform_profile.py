@@ -179,3 +179,21 @@ def test_media_addresses_are_shown_only_on_the_media_hosts(actor: Actor) -> None
     assert not media_url_shown(f"https://{HOST}/m/1.jpg")  # a public host is not a media host
     assert not media_url_shown("https://tracker.evil.test/pixel.gif")
     assert not media_url_shown(f"https://{MEDIA_HOST}@tracker.evil.test/pixel.gif")
+
+
+@pytest.mark.django_db
+def test_staff_see_the_profile_read_only(actor: Actor) -> None:
+    from shieldwall.core.staff import create_staff_user
+
+    register(actor)
+    admin, _ = create_staff_user(username="ada", roles=["admin"], actor=actor, superuser=True)
+    client = Client()
+    client.force_login(admin)
+    listing = client.get("/admin/subjects/platformprofile/")
+    assert listing.status_code == 200
+    assert HOST.encode() in listing.content
+    assert client.get("/admin/subjects/platformprofile/1/delete/").status_code == 403
+    assert (
+        client.post("/admin/subjects/platformprofile/1/change/", {"hosts": "[]"}).status_code == 403
+    )
+    assert client.get("/admin/subjects/platformprofile/add/").status_code == 403
