@@ -1,4 +1,4 @@
-"""Shared fixtures: actors, API clients, fixture media, and a fresh match registry per test."""
+"""Shared fixtures: actors, API clients, fixture media, and fresh per-process caches per test."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def _fresh_registry(settings: object, tmp_path: Path) -> Iterator[None]:
 
     from shieldwall.cases.clusters import cluster_index
     from shieldwall.matching.registry import registry
+    from shieldwall.subjects.profile import forget_profile
 
     # Each test keeps its audit checkpoint apart: the test database is emptied between tests.
     dj.SHIELDWALL = dataclasses.replace(
@@ -50,9 +51,11 @@ def _fresh_registry(settings: object, tmp_path: Path) -> Iterator[None]:
     )
     registry.clear()
     cluster_index.clear()
+    forget_profile()
     yield
     registry.clear()
     cluster_index.clear()
+    forget_profile()
 
 
 @pytest.fixture

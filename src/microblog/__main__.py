@@ -28,9 +28,17 @@ def _setup(*, migrate: bool = True) -> None:
             call_command("migrate", interactive=False, verbosity=0)
 
 
+def _register() -> None:
+    """Tell Shieldwall Tidepool's links (fails soft: tried again before the first events)."""
+    from microblog.safety.platform import register
+
+    register()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the microblog under gunicorn."""
     _setup()
+    _register()
     from microblog.server import serve
 
     serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
@@ -65,6 +73,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from microblog.seeding.world import seed_world
 
     sender.paused = True  # one flush at the end sends the whole world in a few batches
+    _register()
     try:
         result = seed_world(
             accounts=args.accounts,

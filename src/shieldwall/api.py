@@ -88,10 +88,12 @@ def _register_routers() -> None:
     from shieldwall.matching.api import router as matching_router
     from shieldwall.reports.api import router as reports_router
     from shieldwall.subjects.api import router as events_router
+    from shieldwall.subjects.platform_api import router as platform_router
 
     api.add_router("/", matching_router)
     api.add_router("/banks", banks_router)
     api.add_router("/events", events_router)
+    api.add_router("/platform", platform_router)
     api.add_router("/actions", actions_router)
     api.add_router("/", reports_router)
 

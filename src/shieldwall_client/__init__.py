@@ -1,4 +1,5 @@
-"""Shieldwall's Python SDK: scan media, send events, take actions, report, verify webhooks.
+"""Shieldwall's Python SDK: scan media, send events, register links, take actions, report,
+verify webhooks.
 
 Published on its own; it depends on httpx only and imports nothing of the server.
 """
@@ -33,6 +34,7 @@ from shieldwall_client.models import (
     HashRow,
     InvalidPath,
     Match,
+    PlatformProfile,
     Report,
     ReportFlow,
     ScanResult,
@@ -60,6 +62,7 @@ __all__ = [
     "Hashes",
     "InvalidPath",
     "Match",
+    "PlatformProfile",
     "Report",
     "ReportFlow",
     "ScanResult",

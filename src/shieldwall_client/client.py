@@ -25,6 +25,7 @@ from shieldwall_client.models import (
     EventsResult,
     Frame,
     HashRow,
+    PlatformProfile,
     Report,
     ReportFlow,
     ScanResult,
@@ -110,8 +111,8 @@ class Client:
 
     `retries` is how many times a failed call is tried again, with exponential backoff and
     jitter: every call when the connection could not be made; reads, `scan`, `lookup`,
-    `send_events` and `ack` (all safe to repeat) also on a lost connection, a timeout or
-    a 502/503/504 answer.
+    `send_events`, `set_platform` and `ack` (all safe to repeat) also on a lost connection,
+    a timeout or a 502/503/504 answer.
     """
 
     def __init__(
@@ -234,6 +235,35 @@ class Client:
             duplicates += page.duplicates
             results.extend(page.results)
         return EventsResult(accepted=accepted, duplicates=duplicates, results=results)
+
+    # -- the platform's profile ---------------------------------------------------------
+
+    def set_platform(
+        self,
+        *,
+        hosts: Sequence[str],
+        links: Mapping[str, Sequence[str]],
+        media_hosts: Sequence[str] = (),
+    ) -> PlatformProfile:
+        """Tell Shieldwall how the platform's public links map to its ids (call it on start).
+
+        `hosts` are the public hosts (`name` or `name:port`); `links` maps "post", "account"
+        and "hashtag" to path patterns such as `/p/{id}`, `/@{handle}` and `/tag/{name}`;
+        `media_hosts` are where moderators may load media from. The same profile again
+        changes nothing (`changed` is False), so it is safe to send on every start.
+        """
+        body = {
+            "hosts": list(hosts),
+            "links": {str(t): list(p) for t, p in links.items()},
+            "media_hosts": list(media_hosts),
+        }
+        response = self._send("PUT", "platform", idempotent=True, json=body)
+        return self._read(response, PlatformProfile.from_json)
+
+    def platform(self) -> PlatformProfile:
+        """The profile the platform registered (ShieldwallError 404 before it has)."""
+        response = self._send("GET", "platform", idempotent=True)
+        return self._read(response, PlatformProfile.from_json)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -226,6 +226,35 @@ class EventsResult:
 
 
 @dataclass(frozen=True)
+class PlatformProfile:
+    """How the platform's public links map to its ids, and where it serves media.
+
+    `links` maps "post", "account" and "hashtag" to path patterns with one placeholder:
+    `{id}` (the platform's id), `{handle}` (an account's handle) or `{name}` (a hashtag).
+    """
+
+    hosts: list[str]
+    links: dict[str, list[str]]
+    media_hosts: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None
+    updated_by: str = ""
+    changed: bool = field(default=False, compare=False)
+
+    @classmethod
+    def from_json(cls, d: Json) -> PlatformProfile:
+        links = d.get("links") or {}
+        updated = d.get("updated_at")
+        return cls(
+            hosts=[str(h) for h in d.get("hosts") or ()],
+            links={str(t): [str(p) for p in ps or ()] for t, ps in links.items()},
+            media_hosts=[str(h) for h in d.get("media_hosts") or ()],
+            updated_at=parse_time(updated) if updated else None,
+            updated_by=str(d.get("updated_by") or ""),
+            changed=bool(d.get("changed")),
+        )
+
+
+@dataclass(frozen=True)
 class Subject:
     """What an action applies to: type "post", "media", "account" or "hashtag", and its id."""
 

@@ -35,9 +35,9 @@ SPAM = [
 NCII_ME = [
     ("report_post", "start"),
     ("who_affected", "me"),
-    ("what_happening", "sensitive"),
-    ("sensitive_kind", "ncii"),
-    ("ncii_about_you", "yes"),
+    ("what_happening_me", "sensitive"),
+    ("sensitive_kind_me", "ncii"),
+    ("ncii_support", "yes"),
     ("review", "submit"),
 ]
 

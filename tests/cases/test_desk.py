@@ -20,6 +20,7 @@ from shieldwall.integrations.models import Action
 from shieldwall.subjects.services import ingest_events
 from tests.cases.test_cases import SPAM, posted, report
 from tests.photos import jpeg, photo
+from tests.subjects.platform import register
 
 
 def _urlpatterns() -> list[URLPattern | URLResolver]:
@@ -232,6 +233,7 @@ def test_reveal_records_the_view_then_returns_the_media(actor: Actor, moderator:
 def test_the_platforms_copy_is_sent_only_after_the_reveal(actor: Actor, moderator: Client) -> None:
     from shieldwall.subjects.services import ingest_events
 
+    register(actor, media_hosts=["tidepool.example"])
     posted(actor, "p1", jpeg(photo("coffee")))
     url = "https://tidepool.example/media/m-p1"
     ingest_events(
@@ -252,6 +254,38 @@ def test_the_platforms_copy_is_sent_only_after_the_reveal(actor: Actor, moderato
     assert f'src="{url}"' in r.content.decode()
     assert 'class="greyscale"' in r.content.decode()
     assert MediaView.objects.get().media_id == "m-p1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://tracker.evil.test/pixel.gif",  # not the platform's media host
+        "https://tidepool.example@tracker.evil.test/m.jpg",
+        "http://media.tidepool.example:8080/m.jpg",  # another port
+    ],
+)
+def test_media_addresses_off_the_platforms_media_hosts_are_never_loaded(
+    actor: Actor, moderator: Client, url: str
+) -> None:
+    register(actor)  # media hosts: media.tidepool.example only
+    posted(actor, "p1", jpeg(photo("coffee")))
+    ingest_events(
+        events=[
+            {
+                "id": "e-media",
+                "type": "media.attached",
+                "occurred_at": "2026-11-26T10:00:00Z",
+                "data": {"media_id": "m-p1", "post_id": "p1", "media_type": "image", "url": url},
+            }
+        ],
+        actor=actor,
+    )
+    case = report(actor, "p1")
+    r = moderator.post(f"/desk/case/{case.public_id}/reveal", {"media_id": "m-p1"}, headers=HX)
+    page = r.content.decode()
+    assert "tracker" not in page
+    assert url not in page
+    assert "did not provide a viewable copy" in page
 
 
 def test_verified_match_can_be_actioned_without_viewing(actor: Actor, moderator: Client) -> None:

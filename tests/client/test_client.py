@@ -102,6 +102,40 @@ def test_lookup_and_ack_send_json(scripted: ScriptedServer) -> None:
     assert acked.ack.status == "applied"
 
 
+def test_set_platform_puts_the_profile_and_reads_the_answer(scripted: ScriptedServer) -> None:
+    profile = {
+        "hosts": ["tidepool.example"],
+        "links": {"post": ["/p/{id}"], "account": ["/@{handle}"]},
+        "media_hosts": ["tidepool.example"],
+        "updated_at": "2026-11-26T12:00:00.000Z",
+        "updated_by": "apikey:tidepool",
+        "changed": True,
+        "something_newer": 1,
+    }
+    scripted.script = [Reply(503, b""), Reply(200, profile), Reply(200, profile)]
+    with client(scripted) as sw:
+        answer = sw.set_platform(
+            hosts=["tidepool.example"],
+            links={"post": ("/p/{id}",), "account": ["/@{handle}"]},
+            media_hosts=["tidepool.example"],
+        )
+        again = sw.platform()
+    assert [(s.method, s.path) for s in scripted.seen] == [
+        ("PUT", "/api/v1/platform"),
+        ("PUT", "/api/v1/platform"),  # safe to repeat: retried after the 503
+        ("GET", "/api/v1/platform"),
+    ]
+    assert scripted.seen[0].json() == {
+        "hosts": ["tidepool.example"],
+        "links": {"post": ["/p/{id}"], "account": ["/@{handle}"]},
+        "media_hosts": ["tidepool.example"],
+    }
+    assert answer.changed
+    assert answer.links["account"] == ["/@{handle}"]
+    assert answer.updated_at is not None
+    assert again == answer
+
+
 def test_actions_pass_the_cursor(scripted: ScriptedServer) -> None:
     scripted.script = [Reply(200, {"actions": [], "next": "7"})]
     with client(scripted) as sw:

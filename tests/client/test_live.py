@@ -148,6 +148,22 @@ def test_bank_admin_from_code(live: Live) -> None:
 # -- errors --------------------------------------------------------------------------------
 
 
+def test_the_platform_registers_its_links_and_bad_patterns_are_refused(live: Live) -> None:
+    with live.client() as sw:
+        with pytest.raises(ShieldwallError) as none_yet:
+            sw.platform()
+        assert none_yet.value.status == 404
+        first = sw.set_platform(
+            hosts=["Tidepool.Example"], links={"post": ["/p/{id}"]}, media_hosts=[]
+        )
+        assert (first.hosts, first.changed) == (["tidepool.example"], True)
+        assert not sw.set_platform(hosts=["tidepool.example"], links={"post": ["/p/{id}"]}).changed
+        with pytest.raises(ShieldwallError) as bad:
+            sw.set_platform(hosts=["tidepool.example"], links={"post": ["/p/{handle}"]})
+        assert (bad.value.status, bad.value.field) == (422, "links.post.0")
+        assert sw.platform().links == {"post": ["/p/{id}"]}
+
+
 def test_a_bad_key_is_401(live: Live) -> None:
     with type(live.client())(live.base_url, api_key="sw_not_a_real_key") as sw:
         for call in (sw.banks, lambda: sw.scan(b"\xff\xd8\xff"), lambda: sw.lookup(md5="a" * 32)):

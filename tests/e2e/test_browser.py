@@ -151,3 +151,60 @@ def test_mobile_layout_and_tag_page(browser: Any, stack: Stack) -> None:
         screenshot(p, "tag")
     finally:
         context.close()
+
+
+def test_a_limited_posts_media_is_not_shown_to_a_logged_out_visitor(
+    browser: Any, stack: Stack, tmp_path: Path
+) -> None:
+    base = stack.mb_url
+    member = browser.new_context(viewport={"width": 1280, "height": 900})
+    visitor = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = member.new_page()
+        page.set_default_timeout(20_000)
+        _sign_up(page, base, "tide_" + uuid.uuid4().hex[:6])
+        upload = tmp_path / "cup.jpg"
+        upload.write_bytes(jpeg(photo("coffee")))
+        _post(page, base, "A cup to be limited #placeholdertag", upload, alt="A limited cup")
+        page.wait_for_url(re.compile(r"/p/p_[0-9a-f]+$"))
+        post_id = page.url.rsplit("/", 1)[1]
+        media_src = page.get_by_role("img", name="A limited cup").get_attribute("src")
+        assert media_src
+
+        # Shieldwall limits the post while it waits for review (here by its command line).
+        stack.issue("limit_post", post_id)
+        deadline = time.monotonic() + 30
+        while True:
+            page.goto(f"{base}/p/{post_id}")
+            if page.get_by_text("This post may contain sensitive content").count():
+                break
+            assert time.monotonic() < deadline, "the signed webhook did not arrive"
+            time.sleep(0.3)
+        assert page.get_by_role("img", name="A limited cup").count() == 0
+        screenshot(page, "limited-interstitial")
+        page.get_by_role("link", name="Show this post").click()
+        shown = page.get_by_role("img", name="A limited cup")
+        shown.wait_for()
+        assert page.evaluate("img => img.naturalWidth > 0", shown.element_handle())
+        screenshot(page, "limited-shown")
+
+        # Logged out: not on the timeline, its page is "not available", its media answers 404.
+        outside = visitor.new_page()
+        outside.set_default_timeout(20_000)
+        outside.goto(f"{base}/")
+        hrefs = outside.locator("a.post-time").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"
+        )
+        assert f"/p/{post_id}" not in hrefs
+        response = outside.goto(f"{base}/p/{post_id}?show=1")
+        assert response is not None
+        assert response.status == 404
+        assert outside.get_by_text("This post isn't available").is_visible()
+        assert outside.locator("img").count() == 0
+        screenshot(outside, "limited-logged-out")
+        media = outside.goto(f"{base}{media_src}")
+        assert media is not None
+        assert media.status == 404
+    finally:
+        member.close()
+        visitor.close()

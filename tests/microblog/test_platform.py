@@ -102,9 +102,9 @@ def test_review_verdict_publishes_behind_an_interstitial(stack: Stack, person: P
     assert post_id
     page = person.get(f"/p/{post_id}").text
     assert "This post may contain sensitive content" in page
-    assert '<details class="sensitive">' in page
-    assert _in_tab(person, f"#{tag}", "latest", post_id)
-    for tab in ("top", "photos", "videos"):
+    assert 'src="/media/' not in page  # behind the interstitial, on the server's side
+    assert 'src="/media/' in person.get(f"/p/{post_id}", show="1").text
+    for tab in ("top", "latest", "photos", "videos"):
         assert not _in_tab(person, f"#{tag}", tab, post_id), tab
 
 

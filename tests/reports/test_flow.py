@@ -73,8 +73,56 @@ def test_ncii_is_a_separate_path_with_its_own_questions() -> None:
         "depicted": "other",
         "authorised": "yes",
     }
-    mine = validate_answers(flow, [*path[:4], ("ncii_about_you", "yes"), ("review", "submit")], {})
+    mine = validate_answers(
+        flow,
+        [*path[:4], ("ncii_about_you", "yes"), ("ncii_support", "yes"), ("review", "submit")],
+        {},
+    )
     assert mine.recorded["depicted"] == "reporter"
+
+
+@pytest.mark.parametrize(("subject", "has_media"), [("post", True), ("account", False)])
+def test_after_me_the_nudity_path_does_not_ask_whether_it_is_of_you(
+    subject: str, has_media: bool
+) -> None:
+    flow = build_flow(subject, has_media)
+    me = flow.steps["who_affected"].option("me")
+    assert me is not None
+    what = flow.steps[me.next or ""]
+    sensitive = flow.steps[what.option("sensitive").next or ""]  # type: ignore[union-attr]
+    ncii = sensitive.option("ncii")
+    assert ncii is not None
+    assert ncii.sets == {"category": "non_consensual_nudity", "depicted": "reporter"}
+    support = flow.steps[ncii.next or ""]
+    assert support.id == "ncii_support"  # not "Is this nudity of you?"
+    assert "StopNCII.org" in support.help
+    assert "support" in support.help
+    path = [
+        (flow.start, "start"),
+        ("who_affected", "me"),
+        (what.id, "sensitive"),
+        (sensitive.id, "ncii"),
+        ("ncii_support", "yes"),
+        ("review", "submit"),
+    ]
+    answers = validate_answers(flow, path, {})
+    assert answers.recorded == {
+        "affected": "me",
+        "category": "non_consensual_nudity",
+        "depicted": "reporter",
+    }
+    # Every other answer after "Me" is the same as for anyone else.
+    assert [o.id for o in what.options] == [o.id for o in flow.steps["what_happening"].options]
+    cse = [(flow.start, "start"), ("who_affected", "me"), (what.id, "sensitive")]
+    cse += [(sensitive.id, "cse"), ("cse_confirm", "yes"), ("review", "submit")]
+    assert validate_answers(flow, cse, {}).category == "child_sexual_exploitation"
+
+
+def test_flows_without_a_nudity_option_have_one_path_for_everyone() -> None:
+    for subject in ("hashtag", "post"):
+        flow = build_flow(subject, False)
+        assert flow.steps["who_affected"].option("me").next == "what_happening"  # type: ignore[union-attr]
+        assert "what_happening_me" not in flow.steps
 
 
 @pytest.mark.parametrize(
@@ -116,7 +164,7 @@ def test_text_post_has_no_nudity_option_but_keeps_the_other_categories() -> None
         ([("who_affected", "me")], {}, "path.0.step", "flow is at 'report_post'"),
         ([("report_post", "begin")], {}, "path.0.option", "has no option 'begin'"),
         (
-            [("report_post", "start"), ("who_affected", "me")],
+            [("report_post", "start"), ("who_affected", "everyone")],
             {},
             "path",
             "stops at 'what_happening'",

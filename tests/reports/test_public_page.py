@@ -6,12 +6,14 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from shieldwall.core.actors import Actor
 from shieldwall.reports.models import Report
+from tests.subjects.platform import HOST, register
 
 pytestmark = pytest.mark.django_db
 
 START = {
-    "subject_url": "https://example.test/p/1",
+    "subject_url": f"https://{HOST}/p/p1",
     "subject_type": "post",
     "has_media": "yes",
     "token": "tok-1",
@@ -34,6 +36,11 @@ def _walk(client: Client, options: list[str], final: dict | None = None, token: 
 @pytest.fixture(autouse=True)
 def _no_rate_state() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _platform(actor: Actor) -> None:
+    register(actor)
 
 
 def test_anonymous_cse_report_walks_the_story_path() -> None:
@@ -65,6 +72,13 @@ def test_anonymous_cse_report_walks_the_story_path() -> None:
         "public_form",
     )
     assert json.loads(json.dumps(report.path))[-1] == ["review", "submit"]
+    # Filed against the post the link names (once the worker finds it), not the raw link.
+    assert (report.subject_type, report.subject_id, report.subject_url) == (
+        "post",
+        "p1",
+        START["subject_url"],
+    )
+    assert report.resolution == "pending"
 
 
 def test_other_reports_need_contact_details() -> None:

@@ -34,5 +34,6 @@ def signup(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     """A profile and its posts; a suspended account shows only that it is suspended."""
     person = get_object_or_404(Profile, handle=handle.lower())
-    posts = Paginator(feeds.profile_posts(person), 20).get_page(request.GET.get("page"))
+    listed = feeds.profile_posts(person, signed_in=request.user.is_authenticated)
+    posts = Paginator(listed, 20).get_page(request.GET.get("page"))
     return render(request, "microblog/profile.html", {"person": person, "page": posts})

@@ -25,16 +25,18 @@ def _with_related(qs: PostQuerySet) -> QuerySet[Post]:
     return qs.select_related("author").prefetch_related("media", "hashtags")
 
 
-def home_timeline() -> QuerySet[Post]:
-    """Every visible post, newest first (limited ones show behind an interstitial)."""
-    return _with_related(Post.objects.visible()).order_by("-created_at", "-id")
-
-
-def profile_posts(profile: Profile) -> QuerySet[Post]:
-    """A profile's visible posts, newest first; none while the account is suspended."""
-    return _with_related(Post.objects.visible().filter(author=profile)).order_by(
+def home_timeline(*, signed_in: bool) -> QuerySet[Post]:
+    """Every visible post, newest first; limited ones only for people who are logged in."""
+    return _with_related(Post.objects.for_viewer(signed_in=signed_in)).order_by(
         "-created_at", "-id"
     )
+
+
+def profile_posts(profile: Profile, *, signed_in: bool) -> QuerySet[Post]:
+    """A profile's visible posts, newest first (limited ones only for people logged in);
+    none while the account is suspended."""
+    posts = Post.objects.for_viewer(signed_in=signed_in).filter(author=profile)
+    return _with_related(posts).order_by("-created_at", "-id")
 
 
 @dataclass(frozen=True)
@@ -47,21 +49,27 @@ class TagPage:
 
 
 def tag_page(name: str) -> TagPage:
-    """The posts carrying a hashtag, newest first."""
+    """The posts carrying a hashtag, newest first; never a limited one."""
     name = hashtags.normalise(name)
     if Hashtag.objects.filter(name=name, suppressed_at__isnull=False).exists():
         return TagPage(name=name, suppressed=True, posts=Post.objects.none())
-    posts = _with_related(Post.objects.visible().filter(hashtags__name=name)).order_by(
+    posts = _with_related(Post.objects.unlimited().filter(hashtags__name=name)).order_by(
         "-created_at", "-id"
     )
     return TagPage(name=name, suppressed=False, posts=posts)
 
 
 def trending_tags(limit: int = 8) -> list[str]:
-    """The most used tags on visible posts that are not suppressed."""
+    """The most used tags on visible, unlimited posts that are not suppressed."""
     rows = (
         Hashtag.objects.filter(suppressed_at__isnull=True)
-        .filter(posts__removed_at__isnull=True, posts__deleted_at__isnull=True)
+        .filter(
+            posts__removed_at__isnull=True,
+            posts__deleted_at__isnull=True,
+            posts__author__suspended_at__isnull=True,
+            posts__held_for_review=False,
+            posts__limited_at__isnull=True,
+        )
         .annotate(n=Count("posts"))
         .order_by("-n", "name")
         .values_list("name", flat=True)[:limit]
@@ -82,7 +90,8 @@ def touches_suppressed_tag(query: str) -> bool:
 
 
 def search(query: str, tab: str) -> QuerySet[Post] | QuerySet[Profile]:
-    """One search tab's results; a query naming a suppressed hashtag finds nothing anywhere."""
+    """One search tab's results; a query naming a suppressed hashtag finds nothing anywhere,
+    and no tab lists a limited post."""
     terms = _terms(query)
     if tab == "people":
         if not terms or touches_suppressed_tag(query):
@@ -102,10 +111,8 @@ def search(query: str, tab: str) -> QuerySet[Post] | QuerySet[Profile]:
             cond &= Q(hashtags__name=hashtags.normalise(t))
         else:
             cond &= Q(text__icontains=t) | Q(hashtags__name=hashtags.normalise(t))
-    base = (
-        Post.objects.unlimited() if tab in ("top", "photos", "videos") else Post.objects.visible()
-    )
-    qs = base.without_suppressed_tags().filter(cond)
+    # Limited posts are in no tab: search is how sellers' material spreads.
+    qs = Post.objects.unlimited().without_suppressed_tags().filter(cond)
     if tab == "photos":
         qs = qs.with_media("image")
     elif tab == "videos":

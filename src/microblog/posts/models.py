@@ -44,8 +44,14 @@ class PostQuerySet(QuerySet["Post"]):
         )
 
     def unlimited(self) -> PostQuerySet:
-        """Visible and not limited: what Top, Photos and Videos may promote."""
+        """Visible and not limited: what search, tags and trending list, and logged-out
+        visitors see anywhere."""
         return self.visible().filter(held_for_review=False, limited_at__isnull=True)
+
+    def for_viewer(self, *, signed_in: bool) -> PostQuerySet:
+        """What a timeline shows this viewer: limited posts (behind an interstitial) only to
+        people who are logged in."""
+        return self.visible() if signed_in else self.unlimited()
 
     def without_suppressed_tags(self) -> PostQuerySet:
         """Posts carrying no suppressed hashtag."""
@@ -82,7 +88,9 @@ class Post(models.Model):
 
     @property
     def limited(self) -> bool:
-        """Shown only behind a "may contain sensitive content" interstitial."""
+        """Shieldwall limited it (`limit_post`) or asked for review at upload: out of search,
+        tags and trending, hidden from logged-out visitors, and shown to people who are
+        logged in only once they click through "may contain sensitive content"."""
         return self.held_for_review or self.limited_at is not None
 
     @property

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from microblog.accounts.models import Profile
 from microblog.posts import hashtags, storage
@@ -21,6 +22,7 @@ from shieldwall_client import events as sw_events
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 500
+MEDIA_KEY_SALT = "microblog.posts.media-for-moderators"
 
 
 def post_url(public_id: str) -> str:
@@ -28,9 +30,15 @@ def post_url(public_id: str) -> str:
     return settings.PUBLIC_URL + reverse("post", args=[public_id])
 
 
+def media_key(public_id: str) -> str:
+    """The key in the media address given to Shieldwall: it opens a limited post's media for
+    a moderator's desk, which is not logged in to Tidepool."""
+    return salted_hmac(MEDIA_KEY_SALT, public_id, algorithm="sha256").hexdigest()[:32]
+
+
 def media_url(public_id: str) -> str:
     """Where Tidepool serves a media file; moderators' desks load it only when revealed."""
-    return settings.PUBLIC_URL + reverse("media", args=[public_id])
+    return f"{settings.PUBLIC_URL}{reverse('media', args=[public_id])}?key={media_key(public_id)}"
 
 
 def publish_post(
@@ -133,7 +141,10 @@ def _metrics(post_pk: int) -> None:
 
 
 def record_view(*, post: Post) -> None:
-    """Count one view of the post page, and tell Shieldwall the post's reach."""
+    """Count one view of the post page, and tell Shieldwall the post's reach (a limited
+    post's views are not counted: it is not meant to reach anyone)."""
+    if post.limited:
+        return
     with transaction.atomic():
         Post.objects.filter(pk=post.pk).update(views=F("views") + 1)
         _metrics(post.pk)

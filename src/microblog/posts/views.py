@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_POST
 
 from microblog.posts import feeds, services, storage
@@ -29,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "microblog/home.html",
         {
-            "page": _page(request, feeds.home_timeline()),
+            "page": _page(request, feeds.home_timeline(signed_in=request.user.is_authenticated)),
             "form": ComposeForm(),
             "trending": feeds.trending_tags(),
         },
@@ -63,17 +64,24 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def post_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    """One post; counts a view. A removed post says so; a deleted one is gone."""
+    """One post; counts a view. A removed post says so; a deleted one is gone. A limited post
+    is not available to logged-out visitors, and is shown to people logged in only after
+    they click through its interstitial (`?show=1`); its views are not counted."""
     post = get_object_or_404(
         Post.objects.select_related("author").prefetch_related("media", "hashtags"),
         public_id=public_id,
         deleted_at__isnull=True,
     )
     hidden = post.removed or post.author.suspended
-    if not hidden:
+    if not hidden and post.limited and not request.user.is_authenticated:
+        return render(
+            request, "microblog/post.html", {"post": post, "unavailable": True}, status=404
+        )
+    if not hidden and not post.limited:
         services.record_view(post=post)
         post.views += 1
-    return render(request, "microblog/post.html", {"post": post, "hidden": hidden}, status=200)
+    shown = post.public_id if request.GET.get("show") == "1" else ""
+    return render(request, "microblog/post.html", {"post": post, "hidden": hidden, "shown": shown})
 
 
 @login_required
@@ -81,7 +89,7 @@ def post_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def reshare(request: HttpRequest, public_id: str) -> HttpResponse:
     """Reshare a post (once per person)."""
     viewer = viewer_profile(request)
-    post = get_object_or_404(Post.objects.visible(), public_id=public_id)
+    post = get_object_or_404(Post.objects.unlimited(), public_id=public_id)  # limited: no reach
     if viewer is not None and services.reshare(post=post, by=viewer):
         messages.success(request, "Reshared.")
     return redirect(request.POST["next"] if _safe_next(request) else "home")
@@ -138,7 +146,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def media(request: HttpRequest, public_id: str) -> FileResponse:
-    """A media file, while it and its post may be shown."""
+    """A media file, while it and its post may be shown. A limited post's media is not
+    available to logged-out visitors, except with the key given to Shieldwall's desk."""
     item = get_object_or_404(
         Media.objects.select_related("post__author"),
         public_id=public_id,
@@ -147,9 +156,14 @@ def media(request: HttpRequest, public_id: str) -> FileResponse:
         post__deleted_at__isnull=True,
         post__author__suspended_at__isnull=True,
     )
+    limited = item.post.limited
+    if limited and not request.user.is_authenticated:
+        given = request.GET.get("key", "")
+        if not constant_time_compare(given, services.media_key(item.public_id)):
+            raise Http404
     path = storage.absolute(item.path)
     if not path.exists():
         raise Http404
     response = FileResponse(path.open("rb"), content_type=item.content_type)
-    response["Cache-Control"] = "private, max-age=60"
+    response["Cache-Control"] = "private, no-store" if limited else "private, max-age=60"
     return response

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import close_old_connections, transaction
 
-from microblog.safety import shieldwall
+from microblog.safety import platform, shieldwall
 from microblog.safety.models import PendingEvent
 from shieldwall_client import ShieldwallError, ShieldwallUnavailable
 from shieldwall_client.events import Event
@@ -67,6 +67,7 @@ def flush() -> int:
     client = shieldwall.client()
     if client is None:
         return 0
+    platform.ensure_registered()
     sent = 0
     while True:
         rows = list(PendingEvent.objects.order_by("id")[:BATCH])

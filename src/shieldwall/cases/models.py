@@ -53,7 +53,11 @@ class Case(models.Model):
     overdue_escalated = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     report_count = models.PositiveIntegerField(default=0)
+    # Distinct reporters of any kind (each anonymous report counts): raises priority only.
     reporter_count = models.PositiveIntegerField(default=0)
+    # Distinct verified reporters (signed-in platform users, trusted flaggers) per category:
+    # what automatic actions count, so strangers cannot meet their thresholds.
+    verified_reporters = models.JSONField(default=dict, blank=True)
     hash_matches = models.JSONField(default=list, blank=True)
     verified_match = models.BooleanField(default=False)
     limited = models.BooleanField(default=False)

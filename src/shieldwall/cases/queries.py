@@ -47,6 +47,7 @@ from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import Report
 from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
+from shieldwall.subjects.profile import media_url_shown
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(minutes=15)
@@ -410,7 +411,8 @@ class AccountView:
 
 @dataclass(frozen=True)
 class MediaItem:
-    """A media item of the case, blurred until revealed; `url` if the platform gave one."""
+    """A media item of the case, blurred until revealed; `url` if the platform gave one on its
+    registered media hosts (any other address is never loaded by a moderator's browser)."""
 
     media: CaseMedia
     url: str = ""
@@ -462,6 +464,11 @@ class CaseDetail:
     @property
     def signal_labels(self) -> list[str]:
         return [SIGNAL_LABELS.get(s, s) for s in self.case.signals]
+
+    @property
+    def verified_reporters(self) -> int:
+        """Signed-in platform users (or trusted flaggers) among the reporters, at least."""
+        return max((int(n) for n in self.case.verified_reporters.values()), default=0)
 
     @property
     def category_label(self) -> str:
@@ -651,6 +658,7 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         for media_id, url in PostMedia.objects.filter(media_id__in=[m.media_id for m in media])
         .exclude(url="")
         .values_list("media_id", "url")
+        if media_url_shown(url)
     }
     has_media = bool(media)
     return CaseDetail(

@@ -51,7 +51,8 @@ from shieldwall.core.roles import (
 from shieldwall.integrations.services import issue_action
 from shieldwall.matching.services import QueryHashes, match_hashes
 from shieldwall.reports.categories import Category
-from shieldwall.reports.models import Report, ReportStatus
+from shieldwall.reports.models import Report, ReportSource, ReportStatus, Resolution
+from shieldwall.reports.services import read_pending_link
 from shieldwall.subjects.models import Account, PlatformMedia, PostMedia, PostMetrics
 
 log = structlog.get_logger(__name__)
@@ -142,7 +143,14 @@ def file_report(report: Report) -> tuple[Case, bool]:
 
     Returns the case and whether it was opened now; the caller writes the audit events
     last in its transaction, so the audit chain's lock is held as briefly as possible.
+    Only a report about one of the platform's own subjects is filed: an unresolved link is
+    never made into a case that actions could be issued on.
     """
+    if report.resolution != Resolution.RESOLVED:
+        raise Conflict(
+            "unresolved_report",
+            f"Report {report.public_id} names no subject of the platform yet; resolve it first.",
+        )
     now = timezone.now()
     media = _post_media(report.subject_id) if report.subject_type == "post" else []
     case, opened = _find_or_open(report, media, now)
@@ -213,6 +221,27 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> t
     return fresh, True
 
 
+def _is_verified(report: Report) -> bool:
+    """Whether a platform vouches for the reporter: one of its signed-in users (trusted
+    flaggers are among them, by their platform id); not the public page, not anonymous."""
+    return report.source == ReportSource.PLATFORM and bool(report.reporter_id)
+
+
+def _is_new_verified(case: Case, report: Report) -> bool:
+    """Whether this verified reporter had not reported the case in this category before.
+
+    By the platform's user id alone, whichever of the platform's keys sent the report (keys
+    are rotated; Shieldwall serves one platform's ids).
+    """
+    earlier = Report.objects.filter(
+        case_link__case=case,
+        category=report.category,
+        source=ReportSource.PLATFORM,
+        reporter_id=report.reporter_id,
+    ).exclude(pk=report.pk)
+    return not earlier.exists()
+
+
 def _is_new_reporter(case: Case, report: Report) -> bool:
     """Whether this report's author had not reported into the case before (anonymous: new)."""
     if not (report.reporter_id or report.reporter_email):
@@ -250,6 +279,10 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
     case.report_count += 1
     if first or _is_new_reporter(case, report):
         case.reporter_count += 1
+    if _is_verified(report) and _is_new_verified(case, report):
+        counts = dict(case.verified_reporters)
+        counts[report.category] = counts.get(report.category, 0) + 1
+        case.verified_reporters = counts
     if case.reporter_count >= priority.MANY_REPORTERS_COUNT:
         signals.add(priority.MANY_REPORTERS)
     p = priority.prioritise(
@@ -268,11 +301,14 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
 
 
 def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
-    """Limit a CSE-reported post with a hash match, or enough reports, until it is reviewed."""
+    """Limit a CSE-reported post with a hash match, or enough verified CSE reporters, until it
+    is reviewed. Anonymous and public reports raise priority but never limit a post alone,
+    and reports of other categories do not count towards it."""
     threshold = settings.SHIELDWALL.interim_limit_reports
     if case.limited or case.subject_type != "post" or case.category != Category.CSE:
         return
-    if not threshold or not (bank_kinds or case.reporter_count >= threshold):
+    verified = int(case.verified_reporters.get(Category.CSE, 0))
+    if not threshold or not (bank_kinds or verified >= threshold):
         return
     issue_action(
         kind="limit_post", subject_id=case.subject_id, reason="interim_cse_review", actor=SYSTEM
@@ -310,10 +346,16 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
         if not reports:
             return 0
         filed: list[tuple[Report, Case]] = []
+        waiting: list[Report] = []
         opened: list[Case] = []
         for report in reports:
             try:
                 with transaction.atomic():
+                    if report.resolution == Resolution.PENDING:
+                        read_pending_link(report)
+                    if report.resolution != Resolution.RESOLVED:
+                        waiting.append(report)  # in the unresolved links, for triage
+                        continue
                     case, was_opened = file_report(report)
             except Exception:
                 log.exception("report.filing_failed", report=report.public_id)
@@ -322,7 +364,9 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
             if was_opened:
                 opened.append(case)
         now = timezone.now()
-        Report.objects.filter(pk__in=[r.pk for r, _ in filed]).update(filed_at=now)
+        Report.objects.filter(pk__in=[r.pk for r, _ in filed] + [r.pk for r in waiting]).update(
+            filed_at=now
+        )
         for case in opened:
             audit.record(
                 actor=SYSTEM,
@@ -344,7 +388,18 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
                     ],
                 },
             )
-    return len(filed)
+        if waiting:
+            audit.record(
+                actor=SYSTEM,
+                action="reports.unresolved",
+                subject_type="reports",
+                subject_id=f"{waiting[0].public_id}..{waiting[-1].public_id}",
+                data={
+                    "count": len(waiting),
+                    "reports": [[r.public_id, r.category, r.unresolved_reason] for r in waiting],
+                },
+            )
+    return len(filed) + len(waiting)
 
 
 # --- working cases -----------------------------------------------------------------------
@@ -484,6 +539,13 @@ def bulk_decide(*, case_ids: Sequence[str], decision: str, actor: Actor, note: s
 
 def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
     _require_open(case)
+    if Report.objects.filter(case_link__case=case).exclude(resolution=Resolution.RESOLVED).exists():
+        raise Conflict(
+            "unresolved_subject",
+            "This case holds a report whose link was never matched to a subject on the "
+            "platform, so an action would reach nothing. Resolve or dismiss it under "
+            "Unresolved links first.",
+        )
     if case.state == CaseState.ESCALATED and not actor.can(ACT_ON_ESCALATED):
         raise Forbidden("forbidden", "Escalated cases are decided by a lead.")
     if decision not in DECISIONS_FOR.get(case.subject_type, set()):

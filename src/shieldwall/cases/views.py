@@ -18,11 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from shieldwall.cases import queries, services
+from shieldwall.cases import queries, services, unresolved
 from shieldwall.cases.models import OPEN_STATES, Tier
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid, ServiceError
-from shieldwall.core.roles import VIEW_CASES, user_actor
+from shieldwall.core.roles import ACKNOWLEDGE_CASES, VIEW_CASES, user_actor
 from shieldwall.reports.categories import Category
 
 View = Callable[..., HttpResponse]
@@ -86,6 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "states": [(s.value, s.label) for s in OPEN_STATES],
         "tiers": Tier.choices,
         "staff": queries.staff_usernames(),
+        "unresolved": unresolved.unresolved_count() if actor.can(ACKNOWLEDGE_CASES) else None,
     }
     return render(request, "cases/queue.html", context)
 

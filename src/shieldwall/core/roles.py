@@ -27,6 +27,7 @@ SCAN = "banks.scan_media"
 SUBMIT_REPORTS = "reports.submit_report"
 # Permissions of feature apps named as strings: core imports no feature app.
 SEND_EVENTS = "subjects.send_events"
+CONFIGURE_PLATFORM = "subjects.configure_platform"
 PULL_ACTIONS = "integrations.pull_actions"
 ISSUE_ACTIONS = "integrations.issue_action"
 MANAGE_WEBHOOKS = "integrations.manage_webhooks"
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         VIEW_AUDIT,
         SCAN,
         SEND_EVENTS,
+        CONFIGURE_PLATFORM,
         *_MODERATE,
         MANAGE_WEBHOOKS,
         ACT_ON_ESCALATED,
@@ -72,7 +74,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 
 # What a platform's API key may do: scan, look up and keep its banks.
 PLATFORM_PERMISSIONS = frozenset(
-    {SCAN, VIEW_BANKS, MANAGE_BANKS, SUBMIT_REPORTS, SEND_EVENTS, PULL_ACTIONS}
+    {SCAN, VIEW_BANKS, MANAGE_BANKS, SUBMIT_REPORTS, SEND_EVENTS, CONFIGURE_PLATFORM, PULL_ACTIONS}
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from shieldwall.core.errors import Invalid
 from shieldwall.reports.categories import Affected, Category, CseReason, SubjectType
 
-FLOW_VERSION = "2026-11-26.1"
+FLOW_VERSION = "2026-12-01.1"
 MAX_CONTEXT = 2000
 MAX_ADDITIONAL_POSTS = 10
 
@@ -107,6 +107,43 @@ def _cat(category: Category) -> dict[str, str]:
     return {"category": category.value}
 
 
+def _what_steps(
+    suffix: str, ncii: bool, *, ncii_next: str, ncii_sets: dict[str, str]
+) -> tuple[Step, Step]:
+    """ "What is happening?" and "What kind of content is it?", leading on to `ncii_next`."""
+    what = Step(
+        "what_happening" + suffix,
+        "choice",
+        "What is happening?",
+        (
+            Option("sensitive", "Shows sensitive or disturbing content", "sensitive_kind" + suffix),
+            Option("harassment", "Harassment or bullying", "review", _cat(Category.HARASSMENT)),
+            Option("violence", "Threatens violence", "review", _cat(Category.VIOLENCE)),
+            Option("self_harm", "Suicide or self-harm", "review", _cat(Category.SELF_HARM)),
+            Option("spam", "Spam", "review", _cat(Category.SPAM)),
+            Option("other", "Something else", "review", _cat(Category.OTHER)),
+        ),
+    )
+    options = [Option("cse", "Child sexual exploitation", "cse_confirm", _cat(Category.CSE))]
+    if ncii:
+        options.append(
+            Option(
+                "ncii",
+                "Non-consensual nudity",
+                ncii_next,
+                {**_cat(Category.NCII), **ncii_sets},
+            )
+        )
+    options += [
+        Option("adult", "Adult nudity or sexual activity", "review", _cat(Category.ADULT)),
+        Option("graphic", "Graphic violence or gore", "review", _cat(Category.GRAPHIC)),
+    ]
+    sensitive = Step(
+        "sensitive_kind" + suffix, "choice", "What kind of content is it?", tuple(options)
+    )
+    return what, sensitive
+
+
 def build_flow(subject: str, has_media: bool) -> Flow:
     """The step tree for reporting a post (with or without media), an account or a hashtag."""
     if subject not in SubjectType.values:
@@ -122,38 +159,26 @@ def build_flow(subject: str, has_media: bool) -> Flow:
         (Option("start", "Start report", "who_affected"),),
         help="Your report is confidential. The account you report won't see who reported it.",
     )
+    ncii = media or subject == SubjectType.ACCOUNT
+    # "Me" has its own copy of the next two steps when the flow has a nudity option: a person
+    # who said the content is about them is not asked again whether the nudity is of them.
     who = Step(
         "who_affected",
         "choice",
         "Who is affected?",
-        tuple(Option(a.value, a.label, "what_happening", {"affected": a.value}) for a in Affected),
-    )
-    what = Step(
-        "what_happening",
-        "choice",
-        "What is happening?",
-        (
-            Option("sensitive", "Shows sensitive or disturbing content", "sensitive_kind"),
-            Option("harassment", "Harassment or bullying", "review", _cat(Category.HARASSMENT)),
-            Option("violence", "Threatens violence", "review", _cat(Category.VIOLENCE)),
-            Option("self_harm", "Suicide or self-harm", "review", _cat(Category.SELF_HARM)),
-            Option("spam", "Spam", "review", _cat(Category.SPAM)),
-            Option("other", "Something else", "review", _cat(Category.OTHER)),
+        tuple(
+            Option(
+                a.value,
+                a.label,
+                "what_happening_me" if ncii and a == Affected.ME else "what_happening",
+                {"affected": a.value},
+            )
+            for a in Affected
         ),
     )
-    sensitive_options = [
-        Option("cse", "Child sexual exploitation", "cse_confirm", _cat(Category.CSE)),
-    ]
-    if media or subject == SubjectType.ACCOUNT:
-        sensitive_options.append(
-            Option("ncii", "Non-consensual nudity", "ncii_about_you", _cat(Category.NCII))
-        )
-    sensitive_options += [
-        Option("adult", "Adult nudity or sexual activity", "review", _cat(Category.ADULT)),
-        Option("graphic", "Graphic violence or gore", "review", _cat(Category.GRAPHIC)),
-    ]
-    sensitive = Step(
-        "sensitive_kind", "choice", "What kind of content is it?", tuple(sensitive_options)
+    what, sensitive = _what_steps("", ncii, ncii_next="ncii_about_you", ncii_sets={})
+    what_me, sensitive_me = _what_steps(
+        "_me", ncii, ncii_next="ncii_support", ncii_sets={"depicted": "reporter"}
     )
     cse_confirm = Step(
         "cse_confirm",
@@ -168,9 +193,20 @@ def build_flow(subject: str, has_media: bool) -> Flow:
         "choice",
         "Is this nudity of you?",
         (
-            Option("yes", "Yes, it's me", "review", {"depicted": "reporter"}),
+            Option("yes", "Yes, it's me", "ncii_support", {"depicted": "reporter"}),
             Option("no", "No, it's someone else", "ncii_authorised", {"depicted": "other"}),
         ),
+    )
+    ncii_support = Step(
+        "ncii_support",
+        "confirm",
+        "You are reporting intimate images of you shared without your consent",
+        (Option("yes", "Yes, continue", "review"),),
+        help="We review these reports quickly, and remove every copy we find. To stop the same "
+        "images being shared on other platforms too, you can use StopNCII.org: it makes a "
+        "fingerprint of them on your own device, and the images never leave it. If you need "
+        "support, a victims' helpline or a person you trust can help; if you are in danger, "
+        "contact your local emergency services.",
     )
     ncii_authorised = Step(
         "ncii_authorised",
@@ -217,9 +253,12 @@ def build_flow(subject: str, has_media: bool) -> Flow:
         (Option("close", "Done", None),),
         help="Thanks for your report. We'll let you know what we decide.",
     )
-    steps = [intro, who, what, sensitive, cse_confirm]
-    if media or subject == SubjectType.ACCOUNT:
-        steps += [ncii_you, ncii_authorised]
+    steps = [intro, who, what, sensitive]
+    if ncii:
+        steps += [what_me, sensitive_me]
+    steps.append(cse_confirm)
+    if ncii:
+        steps += [ncii_you, ncii_authorised, ncii_support]
     steps += [review, done]
     return Flow(FLOW_VERSION, subject, media, intro.id, {s.id: s for s in steps})
 

@@ -19,6 +19,21 @@ class ReportSource(models.TextChoices):
     PUBLIC_FORM = "public_form", "Public report page"
 
 
+class Resolution(models.TextChoices):
+    """Whether a report's subject is one of the platform's own, by its platform id."""
+
+    RESOLVED = "resolved", "Resolved"  # platform reports carry the id; public links once read
+    PENDING = "pending", "Link not read yet"  # a public link, for the worker's filer
+    UNRESOLVED = "unresolved", "Waiting for triage"  # in no case: no action can be issued
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class UnresolvedReason(models.TextChoices):
+    NO_MATCH = "no_match", "The link fits none of the platform's link patterns"
+    UNKNOWN_SUBJECT = "unknown_subject", "The platform has sent nothing about what it names"
+    LEGACY = "legacy", "Filed by its raw link before links were read"
+
+
 class Report(models.Model):
     """One person's report about a post, an account or a hashtag."""
 
@@ -50,20 +65,38 @@ class Report(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # Set when the worker filed the report into its case (intake only stores it, fast).
+    # Set when the worker filed the report (into its case, or into the unresolved links).
     filed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(
+        max_length=12, choices=Resolution.choices, default=Resolution.RESOLVED
+    )
+    unresolved_reason = models.CharField(
+        max_length=16, choices=UnresolvedReason.choices, blank=True
+    )
+    # Public reports: SHA-256 of the receipt the reporter was given to look up the status.
+    receipt_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["submitted_by", "idempotency_key"], name="report_idempotency"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["receipt_hash"],
+                condition=~models.Q(receipt_hash=""),
+                name="report_receipt_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["subject_type", "subject_id"]),
             models.Index(fields=["category", "status"]),
             models.Index(
                 fields=["id"], condition=models.Q(filed_at__isnull=True), name="report_unfiled"
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(resolution="unresolved"),
+                name="report_unresolved",
             ),
         ]
         permissions = [

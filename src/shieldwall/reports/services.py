@@ -1,20 +1,32 @@
-"""Report intake: validate the answered path against the flow, store once, tell status."""
+"""Report intake: validate the answered path against the flow, store once, tell status.
+
+A public report names its subject by a link: intake only checks that the link is an http(s)
+link to the platform's own hosts and reads what its pattern names (no query beyond a cached
+profile); the worker's filer then finds the subject among those the platform told us of.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
 
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports.categories import Category
 from shieldwall.reports.flow import Flow, build_flow, validate_answers
-from shieldwall.reports.models import Report, ReportSource
+from shieldwall.reports.models import Report, ReportSource, Resolution, UnresolvedReason
+from shieldwall.subjects.profile import KnownSubject, find_known_subject, read_public_link
+
+RECEIPT_SALT = "shieldwall.reports.receipt"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RECEIPT_CHARS = 24  # 120 bits
 
 
 @dataclass(frozen=True)
@@ -50,11 +62,100 @@ def _check_identity(report: ReportIn, category: str) -> bool:
     if anonymous and report.source == ReportSource.PUBLIC_FORM and category != Category.CSE:
         raise Invalid(
             "contact_required",
-            "Give your name and email so we can tell you what we decide; only reports of "
-            "child sexual exploitation may be anonymous.",
+            "Give your name and email: the law asks for them with every report except one "
+            "of child sexual exploitation, which may be anonymous.",
             field="reporter_email",
         )
     return anonymous
+
+
+@dataclass(frozen=True)
+class _Subject:
+    type: str
+    id: str
+    handle: str
+    url: str
+    resolution: str
+
+
+def _subject(report: ReportIn) -> _Subject:
+    """What the report is about: the platform's id, or (public page) what its link names."""
+    if report.source != ReportSource.PUBLIC_FORM:
+        return _Subject(
+            report.subject_type,
+            report.subject_id,
+            report.subject_handle,
+            report.subject_url,
+            Resolution.RESOLVED,
+        )
+    url = report.subject_url.strip()
+    found = read_public_link(url)
+    if found is not None and found.subject_type != report.subject_type:
+        raise Invalid(
+            "subject_type_mismatch",
+            f"The link is to {'an' if found.subject_type == 'account' else 'a'} "
+            f"{found.subject_type}, not a {report.subject_type}.",
+            field="subject_type",
+        )
+    subject_id = found.value if found is not None and found.placeholder != "handle" else ""
+    handle = found.value if found is not None and found.placeholder == "handle" else ""
+    return _Subject(report.subject_type, subject_id, handle, url, Resolution.PENDING)
+
+
+def public_link_type(*, url: str, chosen: str) -> str:
+    """The subject type a pasted link names (its pattern's, else the one chosen); Invalid
+    unless it is an http(s) link to the platform's own hosts."""
+    found = read_public_link(url.strip())
+    return found.subject_type if found is not None else chosen
+
+
+def public_receipt(*, submitted_by: str, idempotency_key: str) -> str:
+    """The receipt a public reporter looks their report up with (the same on a resubmission).
+
+    Derived from the form's key with the server's secret, so it is unguessable, never stored
+    in the clear (only its hash), and shown again when the same form is sent twice.
+    """
+    digest = salted_hmac(
+        RECEIPT_SALT, f"{submitted_by}\n{idempotency_key}", algorithm="sha256"
+    ).digest()
+    value = int.from_bytes(digest[:15], "big")
+    chars = [_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(_RECEIPT_CHARS))]
+    code = "".join(chars)
+    return "-".join(code[i : i + 4] for i in range(0, _RECEIPT_CHARS, 4))
+
+
+def _receipt_hash(receipt: str) -> str:
+    return hashlib.sha256(receipt.encode()).hexdigest()
+
+
+def _normalise_receipt(raw: str) -> str:
+    text = "".join(ch for ch in raw.upper() if ch.isalnum())
+    text = text.translate(str.maketrans("OIL", "011"))
+    if len(text) != _RECEIPT_CHARS or any(ch not in _CROCKFORD for ch in text):
+        return ""
+    return "-".join(text[i : i + 4] for i in range(0, _RECEIPT_CHARS, 4))
+
+
+@dataclass(frozen=True)
+class ReceiptStatus:
+    """All a receipt tells: where the report stands, never what or who it was about."""
+
+    status: str
+    resolution: str
+
+
+def look_up_receipt(*, receipt: str, actor: Actor) -> ReceiptStatus | None:
+    """The status of the public report with this receipt, or None."""
+    require(actor, SUBMIT_REPORTS)
+    normalised = _normalise_receipt(receipt[:100])
+    if not normalised:
+        return None
+    found = (
+        Report.objects.filter(receipt_hash=_receipt_hash(normalised))
+        .values_list("status", "resolution")
+        .first()
+    )
+    return ReceiptStatus(*found) if found is not None else None
 
 
 def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
@@ -72,6 +173,12 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
     flow = build_flow(report.subject_type, report.has_media)
     answers = validate_answers(flow, report.path, report.fields)
     anonymous = _check_identity(report, answers.category)
+    subject = _subject(report)
+    receipt = ""
+    if report.source == ReportSource.PUBLIC_FORM:
+        receipt = _receipt_hash(
+            public_receipt(submitted_by=actor.label, idempotency_key=report.idempotency_key)
+        )
     try:
         # A key seen before fails on the unique constraint (no lookup first).
         with _one_statement():
@@ -80,10 +187,12 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
                 submitted_by=actor.label,
                 idempotency_key=report.idempotency_key,
                 source=report.source,
-                subject_type=report.subject_type,
-                subject_id=report.subject_id,
-                subject_handle=report.subject_handle,
-                subject_url=report.subject_url,
+                subject_type=subject.type,
+                subject_id=subject.id,
+                subject_handle=subject.handle,
+                subject_url=subject.url,
+                resolution=subject.resolution,
+                receipt_hash=receipt,
                 has_media=flow.has_media,
                 flow_version=flow.version,
                 path=[list(p) for p in answers.path],
@@ -104,7 +213,7 @@ def submit_report(*, report: ReportIn, actor: Actor) -> tuple[Report, bool]:
         existing = Report.objects.get(
             submitted_by=actor.label, idempotency_key=report.idempotency_key
         )
-        return _same_or_conflict(existing, report), False
+        return _same_or_conflict(existing, subject), False
     return stored, True
 
 
@@ -116,8 +225,10 @@ def _one_statement() -> AbstractContextManager[object]:
     return nullcontext()
 
 
-def _same_or_conflict(existing: Report, report: ReportIn) -> Report:
-    if (existing.subject_type, existing.subject_id) != (report.subject_type, report.subject_id):
+def _same_or_conflict(existing: Report, subject: _Subject) -> Report:
+    public = existing.source == ReportSource.PUBLIC_FORM
+    stored = (existing.subject_type, existing.subject_id, existing.subject_url if public else "")
+    if stored != (subject.type, subject.id, subject.url if public else ""):
         raise Conflict(
             "idempotency_key_reused",
             "This idempotency_key was used for a report about another subject.",
@@ -133,3 +244,46 @@ def report_status(*, public_id: str, actor: Actor) -> Report:
     if report is None:
         raise NotFound("report_not_found", f"No report {public_id!r} was submitted by you.")
     return report
+
+
+def link_names(report: Report) -> tuple[str, str]:
+    """What a public report's link named, as (placeholder, value); value "" when no pattern fit."""
+    if report.subject_handle:
+        return "handle", report.subject_handle
+    return ("name" if report.subject_type == "hashtag" else "id"), report.subject_id
+
+
+def read_pending_link(report: Report) -> None:
+    """Find what a public report's link names among the subjects the platform told us of.
+
+    The report is then `resolved` (its subject is the platform's id) or `unresolved` (it
+    waits for triage, in no case). The caller holds the transaction and the row.
+    """
+    placeholder, value = link_names(report)
+    known = find_known_subject(report.subject_type, placeholder, value) if value else None
+    if known is not None:
+        resolve_to(report, known)
+        return
+    report.resolution = Resolution.UNRESOLVED
+    report.unresolved_reason = (
+        UnresolvedReason.UNKNOWN_SUBJECT if value else UnresolvedReason.NO_MATCH
+    )
+    report.save(update_fields=["resolution", "unresolved_reason"])
+
+
+def resolve_to(report: Report, subject: KnownSubject) -> None:
+    """Point a report at a subject the platform told us of; the caller files it into its case."""
+    report.subject_type = subject.subject_type
+    report.subject_id = subject.subject_id
+    report.subject_handle = subject.handle
+    report.resolution = Resolution.RESOLVED
+    report.unresolved_reason = ""
+    report.save(
+        update_fields=[
+            "subject_type",
+            "subject_id",
+            "subject_handle",
+            "resolution",
+            "unresolved_reason",
+        ]
+    )

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django.db import models
 
-# Permission codename ("app_label.codename") to send events; platform API keys hold it.
+# Permission codenames ("app_label.codename") of platform API keys: send events, and say how
+# the platform's public links map to its ids.
 SEND_EVENTS = "subjects.send_events"
+CONFIGURE_PLATFORM = "subjects.configure_platform"
 
 
 class PlatformMedia(models.Model):
@@ -195,3 +197,23 @@ class ProcessedEvent(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+class PlatformProfile(models.Model):
+    """How the platform's public links map to its ids, and where it serves media (one row).
+
+    `links` maps a subject type to its link patterns (see subjects.links), e.g.
+    {"post": ["/p/{id}"], "account": ["/@{handle}"], "hashtag": ["/tag/{name}"]}.
+    """
+
+    hosts = models.JSONField(default=list, help_text="public hosts, name or name:port")
+    links = models.JSONField(default=dict, help_text="subject type -> link patterns")
+    media_hosts = models.JSONField(default=list, help_text="hosts the desk may load media from")
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=200)
+
+    class Meta:
+        permissions = [("configure_platform", "Register the platform's links and media hosts")]
+
+    def __str__(self) -> str:
+        return ", ".join(self.hosts) or "platform profile"
