@@ -17,6 +17,7 @@ import pytest
 
 from shieldwall.reports.flow import build_flow
 from tests.cli_support import Shieldwall
+from tests.subjects.platform import HOST
 
 pytestmark = pytest.mark.slow
 LIMIT = 10
@@ -58,11 +59,24 @@ def server(sw: Shieldwall, tmp_path: Path, request: pytest.FixtureRequest) -> It
                 time.sleep(0.2)
         else:
             pytest.fail("server did not start: " + (tmp_path / "serve.log").read_text())
+        _register_platform(sw, base)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def _register_platform(sw: Shieldwall, base: str) -> None:
+    """The form takes links to the registered platform only; register one as a platform does."""
+    key = sw("apikey", "create", "limit-test").out.strip().splitlines()[-1]
+    answer = httpx.put(
+        f"{base}/api/v1/platform",
+        json={"hosts": [HOST], "links": {"post": ["/p/{id}"]}},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
 
 
 def _path_to_review() -> str:
@@ -90,7 +104,7 @@ def test_exactly_the_limit_is_accepted_across_two_worker_processes(server: str) 
             f"{server}/report",
             data={
                 "csrfmiddlewaretoken": match.group(1),
-                "subject_url": "https://example.test/p/1",
+                "subject_url": f"https://{HOST}/p/1",
                 "subject_type": "post",
                 "has_media": "yes",
                 "token": f"tok-{n}",

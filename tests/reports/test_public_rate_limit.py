@@ -8,7 +8,9 @@ import ipaddress
 import pytest
 from django.test import Client
 
+from shieldwall.core.actors import Actor
 from shieldwall.reports.models import Report
+from tests.subjects.platform import HOST, register
 
 pytestmark = pytest.mark.django_db
 CSE = ["start", "me", "sensitive", "cse", "yes", "submit"]
@@ -16,7 +18,8 @@ PROXY = "192.0.2.1"
 
 
 @pytest.fixture(autouse=True)
-def _small_limit(settings: object) -> None:
+def _small_limit(settings: object, actor: Actor) -> None:
+    register(actor)  # the form takes links to the registered platform only
     settings.SHIELDWALL = dataclasses.replace(  # type: ignore[attr-defined]
         settings.SHIELDWALL,  # type: ignore[attr-defined]
         report_submits_per_hour=3,
@@ -28,7 +31,7 @@ def _submit(token: str, **meta: str) -> int:
     """Walk the flow to Submit from one client; the final status."""
     client = Client(**meta)  # type: ignore[arg-type]
     start = {
-        "subject_url": "https://example.test/p/1",
+        "subject_url": f"https://{HOST}/p/1",
         "subject_type": "post",
         "has_media": "yes",
         "token": token,
