@@ -25,7 +25,10 @@ def _fresh_registry(settings: object) -> Iterator[None]:
     from shieldwall.cases.clusters import cluster_index
     from shieldwall.matching.registry import registry
 
-    dj.SHIELDWALL = dataclasses.replace(dj.SHIELDWALL, index_refresh_seconds=0.0)
+    # Test receivers and fake exchanges listen on 127.0.0.1: allowed as an operator would.
+    dj.SHIELDWALL = dataclasses.replace(
+        dj.SHIELDWALL, index_refresh_seconds=0.0, allow_private_hosts=("127.0.0.1",)
+    )
     registry.clear()
     cluster_index.clear()
     yield
@@ -41,10 +44,11 @@ def actor() -> Actor:
 
 @pytest.fixture
 def api_key(db: None, actor: Actor) -> str:
-    """A fresh platform API key secret."""
+    """A fresh platform API key secret with every scope (its own banks too)."""
     from shieldwall.core.apikeys import create_api_key
+    from shieldwall.core.roles import SCOPES
 
-    _, secret = create_api_key(name="test-platform", actor=actor)
+    _, secret = create_api_key(name="test-platform", actor=actor, scopes=SCOPES)
     return secret
 
 
