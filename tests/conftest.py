@@ -11,6 +11,7 @@ from django.test import Client
 
 from shieldwall.core.actors import Actor, cli_actor
 from tests.cli_support import cli_env, sw  # noqa: F401  (fixtures for the CLI and e2e tests)
+from tests.egress_support import allow, dns  # noqa: F401  (outgoing-URL fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PDQ_DIR = FIXTURES / "pdq"

@@ -1,4 +1,4 @@
-"""What a platform key may do with banks over the API: its own custom banks, never protected ones."""
+"""What a platform key may do with banks: its own custom banks, not protected ones."""
 
 from __future__ import annotations
 

@@ -70,9 +70,9 @@ def forbidden_reason(ip: IPAddress) -> str | None:
         (ip.is_link_local, "a link-local address"),
         (ip.is_multicast, "a multicast address"),
         (ip in _SHARED, "a shared (carrier-grade NAT) address"),
-        (ip.is_private, "a private address"),
-        (any(ip in net for net in _SPECIAL), "a special-purpose address"),
         (ip.is_reserved, "a reserved address"),
+        (any(ip in net for net in _SPECIAL), "a special-purpose address"),
+        (ip.is_private, "a private address"),
         (not ip.is_global, "not a public address"),
     )
     return next((why for hit, why in checks if hit), None)
