@@ -46,6 +46,7 @@ def _env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIELDWALL_")}
     env["SHIELDWALL_HOME"] = tempfile.mkdtemp(prefix="sw-bench-webhooks-")
     env["SHIELDWALL_LOG_LEVEL"] = "WARNING"
+    env["SHIELDWALL_ALLOW_PRIVATE_HOSTS"] = "127.0.0.1"  # the receiver runs on this machine
     env.pop("DATABASE_URL", None)
     if database_url:
         import psycopg

@@ -72,6 +72,7 @@ def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for a separate Shieldwall: its own home and (on PostgreSQL) database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIELDWALL_")}
     env["SHIELDWALL_HOME"] = str(tmp_path / "home")
+    env["SHIELDWALL_ALLOW_PRIVATE_HOSTS"] = "127.0.0.1"  # test receivers listen there
     env.pop("DATABASE_URL", None)
     with scratch_database("shieldwall_cli") as url:
         if url:

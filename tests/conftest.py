@@ -12,6 +12,7 @@ from django.test import Client
 from shieldwall.core.actors import Actor, cli_actor
 from tests.audit_support import audit_guards_lifted
 from tests.cli_support import cli_env, sw  # noqa: F401  (fixtures for the CLI and e2e tests)
+from tests.egress_support import allow, dns  # noqa: F401  (outgoing-URL fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PDQ_DIR = FIXTURES / "pdq"
@@ -44,10 +45,12 @@ def _fresh_registry(settings: object, tmp_path: Path) -> Iterator[None]:
     from shieldwall.subjects.profile import forget_profile
 
     # Each test keeps its audit checkpoint apart: the test database is emptied between tests.
+    # Test receivers and fake exchanges listen on 127.0.0.1: allowed as an operator would.
     dj.SHIELDWALL = dataclasses.replace(
         dj.SHIELDWALL,
         index_refresh_seconds=0.0,
         audit_checkpoint=tmp_path / "audit-checkpoint.json",
+        allow_private_hosts=("127.0.0.1",),
     )
     registry.clear()
     cluster_index.clear()
@@ -66,10 +69,11 @@ def actor() -> Actor:
 
 @pytest.fixture
 def api_key(db: None, actor: Actor) -> str:
-    """A fresh platform API key secret."""
+    """A fresh platform API key secret with every scope (its own banks too)."""
     from shieldwall.core.apikeys import create_api_key
+    from shieldwall.core.roles import SCOPES
 
-    _, secret = create_api_key(name="test-platform", actor=actor)
+    _, secret = create_api_key(name="test-platform", actor=actor, scopes=SCOPES)
     return secret
 
 

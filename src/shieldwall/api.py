@@ -25,9 +25,10 @@ api = NinjaAPI(
     title="Shieldwall API",
     version="1.0.0",
     description=(
-        "Known-media matching, hash banks and (in later versions) reports and actions for "
+        "Known-media matching, hash banks, events, reports and actions for "
         "platforms. Authenticate with `Authorization: Bearer KEY` "
-        "(create a key with `shieldwall apikey create NAME`)."
+        "(create a key with `shieldwall apikey create NAME [--scope SCOPE ...]`; a key does "
+        "only what its scopes allow: scan, lookup, events, reports, actions, banks)."
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",

@@ -134,6 +134,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
     """Bank management: create, update, add, import, export, list, remove, withdraw."""
     _setup()
     from shieldwall.banks import services
+    from shieldwall.banks.guard import is_protected
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.errors import ServiceError
     from shieldwall.media.errors import MediaError
@@ -142,7 +143,11 @@ def cmd_bank(args: argparse.Namespace) -> int:
     try:
         if args.bank_cmd == "create":
             bank = services.create_bank(
-                name=args.name, actor=actor, enabled=not args.disabled, **_bank_settings(args)
+                name=args.name,
+                actor=actor,
+                enabled=not args.disabled,
+                reason=args.reason,
+                **_bank_settings(args),
             )
             print(
                 f"created bank {bank.name} (kind {bank.kind}, action {bank.action}, "
@@ -151,14 +156,20 @@ def cmd_bank(args: argparse.Namespace) -> int:
         elif args.bank_cmd == "update":
             enabled = None if args.enabled is None else args.enabled == "yes"
             bank = services.update_bank(
-                name=args.name, actor=actor, enabled=enabled, **_bank_settings(args)
+                name=args.name,
+                actor=actor,
+                enabled=enabled,
+                reason=args.reason,
+                **_bank_settings(args),
             )
             print(f"updated bank {bank.name} (version {bank.version})")
         elif args.bank_cmd == "add":
             return _bank_add(args, actor)
         elif args.bank_cmd == "import":
             text = Path(args.file).read_text(encoding="utf-8-sig")
-            result = services.import_csv(bank_name=args.name, text=text, actor=actor)
+            result = services.import_csv(
+                bank_name=args.name, text=text, actor=actor, reason=args.reason
+            )
             print(
                 f"imported {result.added} new entries into {args.name} "
                 f"({result.duplicates} already there)"
@@ -167,7 +178,10 @@ def cmd_bank(args: argparse.Namespace) -> int:
             out = open(args.output, "w", newline="") if args.output else sys.stdout  # noqa: SIM115
             try:
                 for line in services.export_csv(
-                    bank_name=args.name, actor=actor, include_disabled=args.include_disabled
+                    bank_name=args.name,
+                    actor=actor,
+                    include_disabled=args.include_disabled,
+                    reason=args.reason,
                 ):
                     out.write(line)
             finally:
@@ -182,6 +196,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
                     "pdq_threshold": bank.pdq_threshold,
                     "enabled": bank.enabled,
                     "version": bank.version,
+                    "protected": is_protected(bank),
                     "entries": counts,
                 }
                 if args.json:
@@ -189,18 +204,22 @@ def cmd_bank(args: argparse.Namespace) -> int:
                 else:
                     total = sum(counts.values())
                     state = "enabled" if bank.enabled else "disabled"
+                    guarded = "\tprotected" if row["protected"] else ""
                     print(
                         f"{bank.name}\t{bank.kind}\t{bank.action}\t"
-                        f"threshold {bank.pdq_threshold}\t{state}\t{total} entries"
+                        f"threshold {bank.pdq_threshold}\t{state}\t{total} entries{guarded}"
                     )
         elif args.bank_cmd == "remove":
             n = services.remove_entries(
-                bank_name=args.name, actor=actor, entry_ids=[int(i) for i in args.entry_ids]
+                bank_name=args.name,
+                actor=actor,
+                entry_ids=[int(i) for i in args.entry_ids],
+                reason=args.reason,
             )
             print(f"removed {n} entries from {args.name}")
         elif args.bank_cmd == "withdraw":
             n = services.remove_entries(
-                bank_name=args.name, actor=actor, external_id=args.external_id
+                bank_name=args.name, actor=actor, external_id=args.external_id, reason=args.reason
             )
             print(f"removed {n} entries of case {args.external_id} from {args.name}")
         elif args.bank_cmd in ("enable-entry", "disable-entry"):
@@ -209,6 +228,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
                 entry_id=int(args.entry_id),
                 enabled=args.bank_cmd == "enable-entry",
                 actor=actor,
+                reason=args.reason,
             )
             print(f"entry {args.entry_id} {args.bank_cmd.split('-')[0]}d")
     except ServiceError as exc:
@@ -243,11 +263,15 @@ def _bank_add(args: argparse.Namespace, actor: Any) -> int:
         try:
             data = _read_file(path, settings.SHIELDWALL.max_upload_bytes)
             result = services.add_media(
-                bank_name=args.name, data=data, actor=actor, note=args.note or Path(path).name
+                bank_name=args.name,
+                data=data,
+                actor=actor,
+                note=args.note or Path(path).name,
+                reason=args.reason,
             )
         except (MediaError, ServiceError) as exc:
-            if getattr(exc, "code", "") == "bank_not_found":
-                return _fail(exc.message)
+            if getattr(exc, "code", "") in ("bank_not_found", "reason_required"):
+                return _fail(exc.message)  # no file would fare better
             status = EXIT_FAILED_ITEMS
             _emit({"file": path, "error": {"code": exc.code, "message": exc.message}})
             continue
@@ -262,29 +286,49 @@ def _bank_add(args: argparse.Namespace, actor: Any) -> int:
     return status
 
 
+def _scopes(args: argparse.Namespace) -> list[str] | None:
+    """The scopes given with --scope (repeated or comma-separated), or None when none were."""
+    if not args.scope:
+        return None
+    return [s for given in args.scope for s in given.split(",") if s.strip()]
+
+
 def cmd_apikey(args: argparse.Namespace) -> int:
-    """Create (prints the key alone on its last line), revoke or list platform API keys."""
+    """Create (prints the key alone on its last line), scope, revoke or list platform API keys."""
     _setup()
     from shieldwall.core import apikeys
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.errors import ServiceError
-    from shieldwall.core.models import ApiKey
 
     try:
         if args.apikey_cmd == "create":
-            key, secret = apikeys.create_api_key(name=args.name, actor=cli_actor())
+            scopes = _scopes(args)
+            key, secret = apikeys.create_api_key(
+                name=args.name,
+                actor=cli_actor(),
+                **({"scopes": scopes} if scopes is not None else {}),
+            )
             print(
-                f"Created API key {key.name!r}. Store it now; it is not shown again:",
+                f"Created API key {key.name!r} with scopes {','.join(key.scopes)}. "
+                "Store it now; it is not shown again:",
                 file=sys.stderr,
             )
             print(secret)
+        elif args.apikey_cmd == "scopes":
+            key = apikeys.set_api_key_scopes(
+                name=args.name, scopes=_scopes(args) or [], actor=cli_actor()
+            )
+            print(f"API key {key.name!r} now has scopes {','.join(key.scopes)}")
         elif args.apikey_cmd == "revoke":
             apikeys.revoke_api_key(name=args.name, actor=cli_actor())
             print(f"revoked API key {args.name!r}")
         else:
-            for key in ApiKey.objects.order_by("name"):
+            for key in apikeys.list_api_keys(actor=cli_actor()):
                 state = "revoked" if key.revoked_at else "active"
-                print(f"{key.name}\t{key.prefix}…\t{state}\tcreated {key.created_at:%Y-%m-%d}")
+                print(
+                    f"{key.name}\t{key.prefix}…\t{state}\tscopes {','.join(key.scopes) or '-'}"
+                    f"\tcreated {key.created_at:%Y-%m-%d}"
+                )
     except ServiceError as exc:
         return _fail(exc.message)
     return EXIT_OK
@@ -429,6 +473,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(host=args.host, port=args.port, microblog_port=args.microblog_port)
 
 
+def add_reason_argument(parser: argparse.ArgumentParser) -> None:
+    """--reason, which a change to a protected bank needs (and the audit log keeps)."""
+    parser.add_argument(
+        "--reason",
+        default="",
+        help="why (needed for protected banks: verified CSAM, NCII, platform-removed, "
+        "exchange-filled; kept in the audit log)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     from shieldwall.banks.kinds import BankAction, BankKind
@@ -467,7 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="one JSON object per line")
     s.set_defaults(func=cmd_scan)
 
-    bank = sub.add_parser("bank", help="manage hash banks")
+    bank = sub.add_parser(
+        "bank",
+        help="manage hash banks",
+        description="Protected banks (verified CSAM, NCII, platform-removed, or filled by an "
+        "exchange) are changed, and their hashes exported, only with --reason, which is kept "
+        "in the audit log.",
+    )
     bsub = bank.add_subparsers(dest="bank_cmd", required=True)
     for verb in ("create", "update"):
         b = bsub.add_parser(verb, help=f"{verb} a bank")
@@ -511,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
         b = bsub.add_parser(verb, help=f"{verb.split('-')[0]} one entry")
         b.add_argument("name")
         b.add_argument("entry_id")
+    for verb, verb_parser in bsub.choices.items():
+        if verb != "list":
+            add_reason_argument(verb_parser)
     bank.set_defaults(func=cmd_bank)
     from shieldwall.banks.cli_exchange import add_parser as add_exchange_parsers
 
@@ -518,8 +581,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("apikey", help="platform API keys")
     asub = s.add_subparsers(dest="apikey_cmd", required=True)
+    from shieldwall.core.roles import DEFAULT_SCOPES, SCOPES
+
+    scope_help = (
+        f"what the key may do: {', '.join(SCOPES)} (repeat or separate with commas; "
+        f"default {','.join(DEFAULT_SCOPES)}: every platform call but its own banks)"
+    )
     a = asub.add_parser("create", help="create a key; prints it once, alone on its last line")
     a.add_argument("name")
+    a.add_argument("--scope", action="append", metavar="SCOPE", help=scope_help)
+    a = asub.add_parser("scopes", help="replace a key's scopes")
+    a.add_argument("name")
+    a.add_argument("--scope", action="append", metavar="SCOPE", required=True, help=scope_help)
     a = asub.add_parser("revoke", help="revoke a key")
     a.add_argument("name")
     asub.add_parser("list", help="list keys")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ class Config:
     login_failures_per_address: int = 20
     login_pause_minutes: int = 15
     report_submits_per_hour: int = 20
+    # Hosts that webhooks and hash exchanges may reach although they are loopback or private
+    # (core/egress.py); by name, exactly as they appear in the URL.
+    allow_private_hosts: tuple[str, ...] = ()
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -174,6 +178,45 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+_LABEL = r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
+# Cloud metadata services: never reached by webhooks or exchanges, even if allowed by name.
+METADATA_ADDRESSES = (
+    "169.254.169.254",  # AWS, GCP, Azure, DigitalOcean, OpenStack
+    "169.254.170.2",  # AWS ECS task credentials
+    "fd00:ec2::254",  # AWS over IPv6
+    "168.63.129.16",  # Azure wire server (a public address)
+    "100.100.100.200",  # Alibaba Cloud
+    "192.0.0.192",  # Oracle Cloud
+)
+
+
+def _private_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
+    """SHIELDWALL_ALLOW_PRIVATE_HOSTS: comma-separated host names or addresses, no wildcards."""
+    name = "SHIELDWALL_ALLOW_PRIVATE_HOSTS"
+    hosts = []
+    for raw in env.get(name, "").split(","):
+        host = raw.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+        if not host:
+            continue
+        try:
+            literal = str(ipaddress.ip_address(host))
+        except ValueError:
+            if not _HOST_NAME.match(host):
+                raise ConfigError(
+                    f"{name} lists host names or addresses separated by commas "
+                    f"(no ports, paths or wildcards); {raw.strip()!r} is not one."
+                ) from None
+        else:
+            if literal in METADATA_ADDRESSES:
+                raise ConfigError(
+                    f"{name}: {host} is a cloud metadata address; it is never allowed."
+                )
+            host = literal
+        hosts.append(host)
+    return tuple(dict.fromkeys(hosts))
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration; raise ConfigError with a clear message."""
     env = os.environ if env is None else env
@@ -211,6 +254,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         deadline_other_minutes=_int(env, "SHIELDWALL_DEADLINE_OTHER_MINUTES", 72 * 60),
         interim_limit_reports=_int(env, "SHIELDWALL_INTERIM_LIMIT_REPORTS", 3, minimum=0),
         webhook_lease_seconds=_float(env, "SHIELDWALL_WEBHOOK_LEASE_SECONDS", 60.0),
+        allow_private_hosts=_private_hosts(env),
         index_refresh_seconds=_float(
             env,
             "SHIELDWALL_INDEX_REFRESH_SECONDS",

@@ -7,6 +7,7 @@ signed webhooks), exactly as a real platform would. A second run reuses everythi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -108,14 +109,21 @@ def _ensure_bank(pictures: list[Path]) -> None:
     from shieldwall.core.errors import NotFound
 
     actor = cli_actor()
+    reason = "demo: the pictures the demo shows being refused"
     try:
         services.get_bank(BANK)
     except NotFound:
         services.create_bank(
-            name=BANK, actor=actor, kind=BankKind.PLATFORM_REMOVED, action=BankAction.BLOCK
+            name=BANK,
+            actor=actor,
+            kind=BankKind.PLATFORM_REMOVED,
+            action=BankAction.BLOCK,
+            reason=reason,
         )
     for path in pictures:
-        services.add_media(bank_name=BANK, data=path.read_bytes(), actor=actor, note=path.name)
+        services.add_media(
+            bank_name=BANK, data=path.read_bytes(), actor=actor, note=path.name, reason=reason
+        )
 
 
 class _Children:
@@ -166,9 +174,23 @@ def _wait_for(url: str, children: _Children, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
+def _allow_own_loopback(host: str) -> str:
+    """Let webhooks reach the demo's microblog on its loopback host; the value for children."""
+    from shieldwall.core.egress import is_loopback_name, normalise_host
+
+    allowed = list(settings.SHIELDWALL.allow_private_hosts)
+    if is_loopback_name(host) and normalise_host(host) not in allowed:
+        allowed.append(normalise_host(host))
+        settings.SHIELDWALL = dataclasses.replace(
+            settings.SHIELDWALL, allow_private_hosts=tuple(allowed)
+        )
+    return ",".join(allowed)
+
+
 def run_demo(*, host: str, port: int, microblog_port: int) -> int:
     """Seed the demo world and run every process until interrupted."""
     home: Path = settings.SHIELDWALL.home
+    allow_private = _allow_own_loopback(host)
     mb_home = home / "microblog"
     logs = home / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -207,6 +229,7 @@ def run_demo(*, host: str, port: int, microblog_port: int) -> int:
         "SHIELDWALL_ALLOWED_HOSTS": f"{host},127.0.0.1,localhost",
         # The demo serves plain http on loopback: cookies marked Secure would not come back.
         "SHIELDWALL_SECURE_COOKIES": "false",
+        "SHIELDWALL_ALLOW_PRIVATE_HOSTS": allow_private,
     }
     try:
         children.start(

@@ -143,6 +143,9 @@ class Bank:
     created_at: datetime
     updated_at: datetime
     entry_counts: dict[str, int] = field(default_factory=dict)
+    # Protected banks (verified CSAM, NCII, platform-removed, exchange-filled) are changed only
+    # by Shieldwall's staff; a platform key may see them but not change them or read their hashes.
+    protected: bool = False
 
     @classmethod
     def from_json(cls, d: Json) -> Bank:
@@ -158,6 +161,7 @@ class Bank:
             created_at=parse_time(d["created_at"]),
             updated_at=parse_time(d["updated_at"]),
             entry_counts={str(k): int(v) for k, v in (d.get("entry_counts") or {}).items()},
+            protected=bool(d.get("protected", False)),
         )
 
 

@@ -34,10 +34,11 @@ def test_revoked_key_is_refused(api: Client, api_key: str, actor) -> None:  # ty
 def test_bank_lifecycle_over_the_api(api: Client) -> None:
     r = api.post(
         "/api/v1/banks",
-        {"name": "removed", "kind": "platform_removed", "action": "block"},
+        {"name": "removed", "kind": "custom", "action": "block"},
         content_type="application/json",
     )
     assert r.status_code == 201, r.content
+    assert r.json()["protected"] is False
     assert r.json()["pdq_threshold"] == 31
     r = api.post(
         "/api/v1/banks/removed/media",

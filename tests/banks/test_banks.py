@@ -15,7 +15,12 @@ MD5 = "0123456789abcdef" * 2
 
 def test_create_bank_with_settings(actor: Actor) -> None:
     bank = services.create_bank(
-        name="ncmec", actor=actor, kind="verified_csam", action="block", pdq_threshold=20
+        name="ncmec",
+        actor=actor,
+        kind="verified_csam",
+        action="block",
+        pdq_threshold=20,
+        reason="ticket 7: the NCMEC list",
     )
     assert (bank.kind, bank.action, bank.pdq_threshold, bank.enabled) == (
         "verified_csam",
@@ -131,13 +136,19 @@ def test_disable_and_remove_entries(actor: Actor) -> None:
 
 
 def test_withdrawn_exchange_case_leaves_the_bank(actor: Actor) -> None:
-    services.create_bank(name="stopncii", actor=actor, kind="ncii")
+    reason = "StopNCII withdrew case-1"
+    services.create_bank(name="stopncii", actor=actor, kind="ncii", reason=reason)
     rows = [
         services.HashRow("pdq", PDQ_A, external_id="case-1"),
         services.HashRow("pdq", PDQ_B, external_id="case-2"),
     ]
-    services.add_hashes(bank_name="stopncii", rows=rows, actor=actor, source="exchange")
-    assert services.remove_entries(bank_name="stopncii", external_id="case-1", actor=actor) == 1
+    services.add_hashes(
+        bank_name="stopncii", rows=rows, actor=actor, source="exchange", reason=reason
+    )
+    removed = services.remove_entries(
+        bank_name="stopncii", external_id="case-1", actor=actor, reason=reason
+    )
+    assert removed == 1
     assert list(BankEntry.objects.values_list("value", flat=True)) == [PDQ_B]
     assert AuditEvent.objects.filter(action="bank.entries.remove").count() == 1
 

@@ -34,13 +34,14 @@ PDQ_C = "a5" * 32
 MD5_A = "0123456789abcdef" * 2
 MD5_B = "fedcba9876543210" * 2
 SHA256_A = "ab" * 32
+REASON = "ticket 12: fill from the exchange"
 
 
 def bank_hashes(bank: str = "ex") -> set[tuple[str, str]]:
     return set(BankEntry.objects.filter(bank__name=bank).values_list("signal_type", "value"))
 
 
-def sync(actor: Actor, bank: str = "ex", **kwargs: bool) -> SyncResult:
+def sync(actor: Actor, bank: str = "ex", **kwargs: Any) -> SyncResult:
     return sync_exchange(
         exchange_id=get_exchange(bank_name=bank, actor=actor).pk, actor=actor, **kwargs
     )
@@ -56,7 +57,7 @@ def bank(actor: Actor) -> str:
 def hash_file(tmp_path: Path, bank: str, actor: Actor) -> Path:
     path = tmp_path / "hashes.txt"
     path.write_text(f"pdq {PDQ_A}\nvideo_md5 {MD5_A}\n")
-    add_exchange(bank_name=bank, api="file", config={"path": str(path)}, actor=actor)
+    add_exchange(bank_name=bank, api="file", config={"path": str(path)}, actor=actor, reason=REASON)
     return path
 
 
@@ -76,6 +77,7 @@ def ncmec_bank(ncmec: FakeNCMEC, bank: str, actor: Actor) -> str:
         api="ncmec",
         config={"environment": "test_Industry", "base_url": ncmec.base_url},
         actor=actor,
+        reason=REASON,
     )
     return bank
 
@@ -92,7 +94,11 @@ def stopncii(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStopNCII]:
 @pytest.fixture
 def stopncii_bank(stopncii: FakeStopNCII, bank: str, actor: Actor) -> str:
     add_exchange(
-        bank_name=bank, api="stopncii", config={"base_url": stopncii.base_url}, actor=actor
+        bank_name=bank,
+        api="stopncii",
+        config={"base_url": stopncii.base_url},
+        actor=actor,
+        reason=REASON,
     )
     return bank
 
@@ -124,7 +130,9 @@ def test_line_removed_from_file_leaves_the_bank_and_other_entries_stay(
     hash_file: Path, actor: Actor
 ) -> None:
     sync(actor)
-    services.add_hashes(bank_name="ex", rows=[services.HashRow("pdq", PDQ_C)], actor=actor)
+    services.add_hashes(
+        bank_name="ex", rows=[services.HashRow("pdq", PDQ_C)], actor=actor, reason=REASON
+    )
     hash_file.write_text(f"video_md5 {MD5_A}\n")
     result = sync(actor)
     assert (result.added, result.removed) == (0, 1)
@@ -139,7 +147,7 @@ def test_bad_and_unsupported_lines_are_counted_not_fatal(
         f"pdq {PDQ_A.upper()}\nmd5 {MD5_B}\nvideo_sha256 {SHA256_A}\n"
         "pdq not-a-hash\nphotodna 0,1,2,3\nurl https://example.com/x\nroot:x:0:0 /bin/sh\n\n"
     )
-    add_exchange(bank_name=bank, api="file", config={"path": str(path)}, actor=actor)
+    add_exchange(bank_name=bank, api="file", config={"path": str(path)}, actor=actor, reason=REASON)
     result = sync(actor)
     assert bank_hashes() == {("pdq", PDQ_A), ("md5", MD5_B), ("sha256", SHA256_A)}
     assert result.invalid == 1
@@ -156,6 +164,7 @@ def test_file_with_one_type_and_a_type_filter(tmp_path: Path, bank: str, actor: 
         api="file",
         config={"path": str(path), "signal_type": "pdq", "signal_types": ["md5"]},
         actor=actor,
+        reason=REASON,
     )
     result = sync(actor)
     assert result.added == 0
@@ -181,8 +190,15 @@ def test_empty_fetch_does_not_empty_the_bank_unless_allowed(hash_file: Path, act
     assert exc.value.code == "exchange_empty"
     assert len(bank_hashes()) == 2
     assert "refusing to empty" in BankExchange.objects.get().last_error
-    assert sync(actor, allow_empty=True).removed == 2  # an emptied file, on purpose
+    with pytest.raises(Invalid) as refused:
+        sync(actor, allow_empty=True)  # emptying a protected bank needs a person's reason
+    assert refused.value.code == "reason_required"
+    assert len(bank_hashes()) == 2
+    emptied = sync(actor, allow_empty=True, reason="the list was retired")  # on purpose
+    assert emptied.removed == 2
     assert bank_hashes() == set()
+    removal = AuditEvent.objects.get(action="bank.entries.remove")
+    assert removal.data["reason"] == "the list was retired"
 
 
 def test_missing_file_is_a_clear_error(hash_file: Path, actor: Actor) -> None:
@@ -230,7 +246,7 @@ def test_ncmec_hash_shared_by_two_entries_stays_until_both_are_deleted(
 
 def test_ncmec_only_some_members(ncmec: FakeNCMEC, bank: str, actor: Actor) -> None:
     config = {"environment": "Industry", "base_url": ncmec.base_url, "only_esp_ids": [7]}
-    add_exchange(bank_name=bank, api="ncmec", config=config, actor=actor)
+    add_exchange(bank_name=bank, api="ncmec", config=config, actor=actor, reason=REASON)
     ncmec.add("x", "image", {"md5": MD5_A}, member_id=7)
     ncmec.add("y", "image", {"md5": MD5_B}, member_id=8)
     sync(actor)
@@ -386,12 +402,12 @@ def test_bad_exchange_settings_are_refused(
     bank: str, actor: Actor, api: str, config: dict, message: str
 ) -> None:
     with pytest.raises(Invalid, match=message.replace("(", r"\(").replace(")", r"\)")):
-        add_exchange(bank_name=bank, api=api, config=config, actor=actor)
+        add_exchange(bank_name=bank, api=api, config=config, actor=actor, reason=REASON)
     assert not BankExchange.objects.exists()
 
 
 def test_exchange_settings_are_stored_clean_and_audited(bank: str, actor: Actor) -> None:
-    exchange = add_exchange(bank_name=bank, api="stopncii", config={}, actor=actor)
+    exchange = add_exchange(bank_name=bank, api="stopncii", config={}, actor=actor, reason=REASON)
     assert exchange.config == {
         "signal_types": ["md5", "pdq", "sha256"],
         "subscription_key_env": "SHIELDWALL_STOPNCII_SUBSCRIPTION_KEY",
@@ -400,7 +416,9 @@ def test_exchange_settings_are_stored_clean_and_audited(bank: str, actor: Actor)
     event = AuditEvent.objects.get(action="bank.exchange.add")
     assert event.data["config"] == exchange.config
     with pytest.raises(Conflict):
-        add_exchange(bank_name=bank, api="file", config={"path": __file__}, actor=actor)
+        add_exchange(
+            bank_name=bank, api="file", config={"path": __file__}, actor=actor, reason=REASON
+        )
 
 
 def test_platform_keys_cannot_configure_exchanges(bank: str) -> None:
@@ -471,8 +489,13 @@ def test_cli_api_names_match_the_model() -> None:
 def test_cli_add_and_sync(bank: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "list.txt"
     path.write_text(f"pdq {PDQ_A}\npdq bad\n")
-    assert run_cli("exchange-add", "ex", "--api", "file", "--file", str(path)) == 0
+    assert run_cli("exchange-add", "ex", "--api", "file", "--file", str(path)) == 1
+    assert "give a reason (the command line's --reason)" in capsys.readouterr().err
+    assert (
+        run_cli("exchange-add", "ex", "--api", "file", "--file", str(path), "--reason", REASON) == 0
+    )
     assert "filled from the file exchange" in capsys.readouterr().out
+    assert AuditEvent.objects.get(action="bank.exchange.add").data["reason"] == REASON
     assert run_cli("sync", "ex", "--json") == 2  # one line refused
     counts = json.loads(capsys.readouterr().out)
     assert (counts["added"], counts["invalid"]) == (1, 1)
@@ -484,7 +507,7 @@ def test_cli_add_and_sync(bank: str, tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_cli_errors_are_one_line(bank: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("sync", "ex") == 1
     assert "has no exchange" in capsys.readouterr().err
-    assert run_cli("exchange-add", "ex", "--api", "ncmec", "--file", "/x") == 1
+    assert run_cli("exchange-add", "ex", "--api", "ncmec", "--file", "/x", "--reason", REASON) == 1
     assert "Unknown setting 'path'" in capsys.readouterr().err
 
 

@@ -105,8 +105,10 @@ def test_copies_of_one_media_across_posts_share_a_case(actor: Actor) -> None:
 
 def test_verified_bank_match_raises_a_spam_report_to_the_top(actor: Actor) -> None:
     image = jpeg(photo("chelsea"))
-    banks.create_bank(name="verified", actor=actor, kind="verified_csam", action="block")
-    banks.add_media(bank_name="verified", data=image, actor=actor)
+    banks.create_bank(
+        name="verified", actor=actor, kind="verified_csam", action="block", reason="test list"
+    )
+    banks.add_media(bank_name="verified", data=image, actor=actor, reason="test list")
     posted(actor, "p1", EDITS["jpeg_q30"](photo("chelsea")))
     case = report(actor, "p1", SPAM)
     assert case.tier == 1

@@ -290,8 +290,10 @@ def test_media_addresses_off_the_platforms_media_hosts_are_never_loaded(
 
 def test_verified_match_can_be_actioned_without_viewing(actor: Actor, moderator: Client) -> None:
     image = jpeg(photo("chelsea"))
-    banks.create_bank(name="verified", actor=actor, kind="verified_csam", action="block")
-    banks.add_media(bank_name="verified", data=image, actor=actor)
+    banks.create_bank(
+        name="verified", actor=actor, kind="verified_csam", action="block", reason="test list"
+    )
+    banks.add_media(bank_name="verified", data=image, actor=actor, reason="test list")
     posted(actor, "p1", image)
     case = report(actor, "p1")
     page = moderator.get(f"/desk/case/{case.public_id}").content.decode()

@@ -142,8 +142,10 @@ def test_a_hash_match_limits_a_cse_reported_post_whoever_reported(
     actor: Actor, known_post: None
 ) -> None:
     image = jpeg(photo("chelsea"))
-    banks.create_bank(name="verified", actor=actor, kind="verified_csam", action="block")
-    banks.add_media(bank_name="verified", data=image, actor=actor)
+    banks.create_bank(
+        name="verified", actor=actor, kind="verified_csam", action="block", reason="test"
+    )
+    banks.add_media(bank_name="verified", data=image, actor=actor, reason="test")
     posted(actor, "p1", image)
     _public(actor, "tok-1")
     cases.file_pending_reports()

@@ -49,9 +49,16 @@ def test_bank_scan_export_import_round_trip(sw: Shieldwall, tmp_path: Path) -> N
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"PK\x03\x04zipzipzip")
 
+    reason = ("--reason", "ticket 9: media removed by the platform")
     r = sw("bank", "create", "removed", "--kind", "platform_removed", "--action", "block")
+    assert r.code == 1
+    assert "give a reason (the command line's --reason)" in r.err
+    r = sw("bank", "create", "removed", "--kind", "platform_removed", "--action", "block", *reason)
     assert r.code == 0, r.err
-    assert sw("bank", "add", "removed", str(banked)).code == 0
+    r = sw("bank", "add", "removed", str(banked))
+    assert (r.code, r.out) == (1, "")
+    assert "--reason" in r.err
+    assert sw("bank", "add", "removed", str(banked), *reason).code == 0
     r = sw("scan", str(mirrored), str(other), str(junk), "--json")
     assert r.code == 2
     hit, miss, err = r.json_lines()
@@ -63,7 +70,8 @@ def test_bank_scan_export_import_round_trip(sw: Shieldwall, tmp_path: Path) -> N
     assert set(err) == {"file", "error"}
     assert err["error"]["code"] == "unsupported_type"
 
-    exported = sw("bank", "export", "removed")
+    assert sw("bank", "export", "removed").code == 1  # a protected bank's hashes: with a reason
+    exported = sw("bank", "export", "removed", *reason)
     assert exported.out.splitlines()[0] == "signal_type,value,note"
     listing = tmp_path / "list.csv"
     listing.write_text(exported.out)
@@ -74,6 +82,7 @@ def test_bank_scan_export_import_round_trip(sw: Shieldwall, tmp_path: Path) -> N
     banks = {b["name"]: b for b in sw("bank", "list", "--json").json_lines()}
     assert banks["copy"]["entries"] == {"md5": 1, "sha256": 1, "pdq": 1}
     assert banks["copy"]["pdq_threshold"] == 20
+    assert (banks["removed"]["protected"], banks["copy"]["protected"]) == (True, False)
     assert sw("audit", "verify").out.startswith("audit log intact")
 
 

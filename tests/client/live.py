@@ -63,7 +63,13 @@ class Live:
 def live(sw: Shieldwall, tmp_path: Path) -> Iterator[Live]:
     """`shieldwall serve` (one worker process) that sees bank changes at once."""
     sw.env["SHIELDWALL_INDEX_REFRESH_SECONDS"] = "0"
-    created = sw("apikey", "create", "platform")
+    created = sw(
+        "apikey",
+        "create",
+        "platform",
+        "--scope",
+        "scan,lookup,events,reports,actions,banks,platform",
+    )
     assert created.code == 0, created.err
     key = created.out.strip().splitlines()[-1]
     port = free_port()

@@ -106,12 +106,16 @@ def test_lookup_matches_hashes_without_the_media(live: Live) -> None:
 def test_bank_admin_from_code(live: Live) -> None:
     other = jpeg(photo("coffee"))
     with live.client() as sw:
-        bank = sw.create_bank("second-look", kind="platform_removed", action="review")
-        assert (bank.name, bank.kind, bank.action, bank.pdq_threshold) == (
+        with pytest.raises(ShieldwallError) as info:
+            sw.create_bank("not-mine-to-make", kind="platform_removed", action="review")
+        assert (info.value.status, info.value.code) == (403, "protected_kind")
+        bank = sw.create_bank("second-look", action="review")
+        assert (bank.name, bank.kind, bank.action, bank.pdq_threshold, bank.protected) == (
             "second-look",
-            "platform_removed",
+            "custom",
             "review",
             31,
+            False,
         )
         assert [b.name for b in sw.banks()] == ["second-look"]
         assert sw.bank("second-look").enabled

@@ -103,14 +103,17 @@ def test_post_refuse_and_remove_in_a_browser(page: Any, stack: Stack, tmp_path: 
     assert button.get_attribute("aria-expanded") == "false"
 
     # A banked image, and a mirrored copy of it, are refused without saying why.
+    reason = ("--reason", "test: known media")
     known = photo("astronaut")
     bank_file = tmp_path / "banked.jpg"
     bank_file.write_bytes(jpeg(known))
     assert (
-        stack.sw("bank", "create", "known", "--kind", "platform_removed", "--action", "block").code
+        stack.sw(
+            "bank", "create", "known", "--kind", "platform_removed", "--action", "block", *reason
+        ).code
         == 0
     )
-    assert stack.sw("bank", "add", "known", str(bank_file)).code == 0
+    assert stack.sw("bank", "add", "known", str(bank_file), *reason).code == 0
     for name, data in (("same.jpg", jpeg(known)), ("mirror.jpg", EDITS["mirrored"](known))):
         upload = tmp_path / name
         upload.write_bytes(data)

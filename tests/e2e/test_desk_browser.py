@@ -141,10 +141,14 @@ def _platform_reports_a_banked_image(sw: Shieldwall, base: str, key: str, tmp_pa
     """The platform scans an upload that matches a verified bank, and a user reports the post."""
     image = tmp_path / "banked.jpg"
     image.write_bytes(jpeg(photo("chelsea")))
+    reason = ("--reason", "test: a verified list")
     assert (
-        sw("bank", "create", "verified", "--kind", "verified_csam", "--action", "block").code == 0
+        sw(
+            "bank", "create", "verified", "--kind", "verified_csam", "--action", "block", *reason
+        ).code
+        == 0
     )
-    assert sw("bank", "add", "verified", str(image)).code == 0
+    assert sw("bank", "add", "verified", str(image), *reason).code == 0
     headers = {"Authorization": f"Bearer {key}"}
     scan = httpx.post(
         f"{base}/api/v1/scan",

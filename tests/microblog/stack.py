@@ -41,6 +41,8 @@ def shieldwall_env(home: Path) -> Iterator[dict[str, str]]:
     }
     env["SHIELDWALL_HOME"] = str(home)
     env["SHIELDWALL_INDEX_REFRESH_SECONDS"] = "0"
+    env["SHIELDWALL_ALLOW_PRIVATE_HOSTS"] = "127.0.0.1"  # the microblog's webhook receiver
+    env["SHIELDWALL_SECURE_COOKIES"] = "false"  # plain http on loopback, like the demo
     env.pop("DATABASE_URL", None)
     with scratch_database("shieldwall_mb") as url:
         if url:

@@ -24,14 +24,20 @@ TABS = ("top", "latest", "photos", "videos", "people")
 REFUSED = "We couldn't publish this post."
 
 
+REASON = ("--reason", "test: known media")
+
+
 def _bank(stack: Stack, name: str, action: str, *images: bytes) -> None:
     assert (
-        stack.sw("bank", "create", name, "--kind", "platform_removed", "--action", action).code == 0
+        stack.sw(
+            "bank", "create", name, "--kind", "platform_removed", "--action", action, *REASON
+        ).code
+        == 0
     )
     for i, data in enumerate(images):
         path = stack.tmp / f"{name}-{i}.jpg"
         path.write_bytes(data)
-        r = stack.sw("bank", "add", name, str(path))
+        r = stack.sw("bank", "add", name, str(path), *REASON)
         assert r.code == 0, r.err
 
 

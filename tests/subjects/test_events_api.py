@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from shieldwall.core import roles
+from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
 from shieldwall.subjects.models import SEND_EVENTS, Post, ProcessedEvent
 from tests.subjects.builders import event, post
@@ -212,11 +213,12 @@ def test_unauthorised_callers_get_401(header: str | None) -> None:
     assert not Post.objects.exists()
 
 
-def test_a_key_without_the_permission_gets_403(
-    api: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("shieldwall.core.apikeys.PLATFORM_PERMISSIONS", frozenset({roles.SCAN}))
-    r = send(api, {"events": []})  # refused before the body is looked at
+def test_a_key_without_the_permission_gets_403(actor: Actor) -> None:
+    from shieldwall.core.apikeys import create_api_key
+
+    _, secret = create_api_key(name="scan-only", actor=actor, scopes=["scan"])
+    scan_only = Client(headers={"Authorization": f"Bearer {secret}"})
+    r = send(scan_only, {"events": []})  # refused before the body is looked at
     assert r.status_code == 403
     assert error(r)["code"] == "forbidden"
     assert SEND_EVENTS in error(r)["message"]

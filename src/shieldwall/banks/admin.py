@@ -1,30 +1,28 @@
-"""Admin pages for banks (read-mostly: changes go through the audited services)."""
+"""Admin pages for banks: read-only; changes go through the guarded, audited services."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from shieldwall.banks.models import Bank, BankEntry
+from shieldwall.banks.models import Bank, BankEntry, BankExchange
+from shieldwall.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Bank)
-class BankAdmin(admin.ModelAdmin[Any]):
-    list_display = ("name", "kind", "action", "pdq_threshold", "enabled", "version")
+class BankAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "action", "pdq_threshold", "enabled", "version", "owner")
     list_filter = ("kind", "action", "enabled")
-    readonly_fields = [f.name for f in Bank._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(BankEntry)
-class BankEntryAdmin(admin.ModelAdmin[Any]):
+class BankEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "bank", "signal_type", "source", "external_id", "enabled", "created_at")
     list_filter = ("bank", "signal_type", "source", "enabled")
-    readonly_fields = [f.name for f in BankEntry._meta.fields]
+    list_select_related = ("bank",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+
+@admin.register(BankExchange)
+class BankExchangeAdmin(ReadOnlyAdmin):
+    list_display = ("id", "bank", "api", "enabled", "last_fetch_at", "last_error")
+    list_filter = ("api", "enabled")
+    list_select_related = ("bank",)

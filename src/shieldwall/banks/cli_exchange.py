@@ -14,6 +14,8 @@ CREDENTIAL_FLAGS = ("user_env", "password_env", "subscription_key_env", "fetch_k
 
 def add_parser(bank_subparsers: Any) -> None:
     """Add the exchange verbs to the `shieldwall bank` sub-command parsers."""
+    from shieldwall.cli import add_reason_argument
+
     b = bank_subparsers.add_parser(
         "exchange-add",
         help="fill a bank from a hash exchange (file, NCMEC, StopNCII)",
@@ -38,6 +40,7 @@ def add_parser(bank_subparsers: Any) -> None:
         b.add_argument(
             "--" + flag.replace("_", "-"), metavar="VAR", help="the environment variable to read"
         )
+    add_reason_argument(b)
     b.set_defaults(func=cmd_exchange_add)
 
     b = bank_subparsers.add_parser("sync", help="sync a bank from its exchange")
@@ -45,6 +48,7 @@ def add_parser(bank_subparsers: Any) -> None:
     b.add_argument("--enqueue", action="store_true", help="queue the sync for `shieldwall worker`")
     b.add_argument("--allow-empty", action="store_true", help="let an empty fetch empty the bank")
     b.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    add_reason_argument(b)
     b.set_defaults(func=cmd_exchange_sync)
 
 
@@ -82,7 +86,11 @@ def cmd_exchange_add(args: argparse.Namespace) -> int:
 
     try:
         exchange = add_exchange(
-            bank_name=args.name, api=args.api, config=_config(args), actor=cli_actor()
+            bank_name=args.name,
+            api=args.api,
+            config=_config(args),
+            actor=cli_actor(),
+            reason=args.reason,
         )
     except ServiceError as exc:
         return _fail(exc.message)
@@ -112,7 +120,12 @@ def cmd_exchange_sync(args: argparse.Namespace) -> int:
             enqueue_sync_on_commit(exchange.pk)
             print(f"queued a sync of bank {args.name}; `shieldwall worker` runs it")
             return EXIT_OK
-        result = sync_exchange(exchange_id=exchange.pk, actor=actor, allow_empty=args.allow_empty)
+        result = sync_exchange(
+            exchange_id=exchange.pk,
+            actor=actor,
+            allow_empty=args.allow_empty,
+            reason=args.reason,
+        )
     except ServiceError as exc:
         return _fail(exc.message)
     if args.json:

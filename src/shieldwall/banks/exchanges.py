@@ -11,7 +11,6 @@ variables that the exchange's config names (see `CREDENTIAL_ENV_DEFAULTS`).
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import re
 from collections import Counter
@@ -53,13 +52,14 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 from threatexchange.signal_type.sha256 import VideoSHA256Signal
 from threatexchange.signal_type.signal_base import SignalType as TXSignalType
 
+from shieldwall.banks import guard
 from shieldwall.banks.models import BankEntry, BankExchange, EntrySource, ExchangeApi, SignalType
 from shieldwall.banks.services import HashRow, add_hashes, get_bank, remove_entries
 from shieldwall.banks.signals import SignalValueError, normalise_value
-from shieldwall.core import audit
+from shieldwall.core import audit, egress
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
+from shieldwall.core.roles import MANAGE_BANKS, MANAGE_PROTECTED_BANKS, VIEW_BANKS
 
 # threatexchange's signal names (and ours, accepted in files) -> the bank's signal type.
 # threatexchange's video_md5/video_sha256 are digests of the file bytes, as ours are.
@@ -171,13 +171,17 @@ class _Fetched:
 
 
 def add_exchange(
-    *, bank_name: str, api: str, config: Mapping[str, Any], actor: Actor
+    *, bank_name: str, api: str, config: Mapping[str, Any], actor: Actor, reason: str = ""
 ) -> BankExchange:
     """Attach a hash exchange to a bank (one per bank); its secrets stay in the environment."""
     require(actor, MANAGE_BANKS)
     if actor.kind == "apikey":
         # Exchanges read files and call URLs on the server: an operator's decision.
         raise Forbidden("forbidden", "Platform API keys cannot configure hash exchanges.")
+    require(actor, MANAGE_PROTECTED_BANKS)  # a bank an exchange fills is protected
+    reason = guard.reason_for(
+        actor=actor, reason=reason, what=f"Filling bank {bank_name!r} from an exchange protects it"
+    )
     if api not in ExchangeApi.values:
         raise Invalid(
             "invalid_api", f"api must be one of {', '.join(ExchangeApi.values)}.", field="api"
@@ -193,7 +197,7 @@ def add_exchange(
             action="bank.exchange.add",
             subject_type="bank_exchange",
             subject_id=exchange.pk,
-            data={"bank": bank.name, "api": api, "config": cleaned},
+            data={"bank": bank.name, "api": api, "config": cleaned, "reason": reason},
         )
     return exchange
 
@@ -207,23 +211,37 @@ def get_exchange(*, bank_name: str, actor: Actor) -> BankExchange:
     return exchange
 
 
-def sync_exchange(*, exchange_id: int, actor: Actor, allow_empty: bool = False) -> SyncResult:
-    """Fetch the exchange's current hashes and make the bank hold exactly those, atomically."""
+def sync_exchange(
+    *, exchange_id: int, actor: Actor, allow_empty: bool = False, reason: str = ""
+) -> SyncResult:
+    """Fetch the exchange's current hashes and make the bank hold exactly those, atomically.
+
+    The bank is protected, so the sync is staff's (or Shieldwall's own); emptying the bank
+    on an empty fetch (allow_empty) needs a person's reason.
+    """
     require(actor, MANAGE_BANKS)
+    require(actor, MANAGE_PROTECTED_BANKS)
+    if allow_empty:
+        reason = guard.reason_for(
+            actor=actor, reason=reason, what="Letting an empty fetch empty a bank"
+        )
     exchange = BankExchange.objects.select_related("bank").filter(pk=exchange_id).first()
     if exchange is None:
         raise NotFound("exchange_not_found", f"No exchange has id {exchange_id}.")
     if not exchange.enabled:
         raise Invalid("exchange_disabled", f"The exchange of bank {exchange.bank.name!r} is off.")
+    reason = guard.clean_reason(reason) or f"sync from the {exchange.api} exchange"
     try:
         fetched = _FETCHERS[exchange.api](exchange.config)
-        return _apply(exchange_id, fetched, actor=actor, allow_empty=allow_empty)
+        return _apply(exchange_id, fetched, actor=actor, allow_empty=allow_empty, reason=reason)
     except ExchangeError as exc:
         _record_failure(exchange_id, exc, actor=actor)
         raise
 
 
-def _apply(exchange_id: int, fetched: _Fetched, *, actor: Actor, allow_empty: bool) -> SyncResult:
+def _apply(
+    exchange_id: int, fetched: _Fetched, *, actor: Actor, allow_empty: bool, reason: str
+) -> SyncResult:
     """Diff the fetched set against the bank's exchange entries and write it, with its audit."""
     with transaction.atomic(durable=True):
         exchange = (
@@ -255,12 +273,19 @@ def _apply(exchange_id: int, fetched: _Fetched, *, actor: Actor, allow_empty: bo
         ]
         if new:
             result.added = add_hashes(
-                bank_name=bank.name, rows=new, actor=actor, source=EntrySource.EXCHANGE
+                bank_name=bank.name,
+                rows=new,
+                actor=actor,
+                source=EntrySource.EXCHANGE,
+                reason=reason,
             ).added
         gone = [pk for key, (pk, _) in ours.items() if key not in fetched.signals]
         for start in range(0, len(gone), REMOVE_BATCH):
             result.removed += remove_entries(
-                bank_name=bank.name, actor=actor, entry_ids=gone[start : start + REMOVE_BATCH]
+                bank_name=bank.name,
+                actor=actor,
+                entry_ids=gone[start : start + REMOVE_BATCH],
+                reason=reason,
             )
         relabel = [
             BankEntry(pk=pk, external_id=fetched.signals[key])
@@ -285,7 +310,7 @@ def _apply(exchange_id: int, fetched: _Fetched, *, actor: Actor, allow_empty: bo
             action="bank.exchange.sync",
             subject_type="bank_exchange",
             subject_id=exchange.pk,
-            data=result.as_dict(),
+            data={**result.as_dict(), "reason": reason},
         )
     return result
 
@@ -351,18 +376,9 @@ def _clean_url(raw: Any) -> str:
         raise _invalid("base_url must be an http(s) URL with a host.", "base_url")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise _invalid("base_url carries no credentials, query or fragment.", "base_url")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise _invalid("Credentials only travel over https (http only to localhost).", "base_url")
+    # Credentials travel to it: https to a public host (http only to an allowed loopback).
+    egress.check_url(raw.strip(), field="base_url")
     return raw.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _clean_env_names(config: dict[str, Any], api: str) -> dict[str, str]:
@@ -469,6 +485,8 @@ def _fetch_all(
             fetched.records += len(delta.updates)
             merge(state, delta.updates)
             checkpoint = delta.checkpoint
+    except egress.DestinationRefused as exc:
+        raise ExchangeError("destination_refused", f"{label} was not contacted: {exc}.") from None
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         if status in (401, 403):
@@ -516,7 +534,7 @@ def _fetch_file(config: Mapping[str, Any]) -> _Fetched:
 
 
 class _NCMECHashAPI(NCMECHashAPI):
-    """NCMEC's client at a configured base URL (a new environment, or a local test server)."""
+    """NCMEC's client at a base URL (its environment's, or another), on vetted connections."""
 
     def __init__(
         self, username: str, password: str, environment: NCMECEnvironment, base_url: str
@@ -524,19 +542,22 @@ class _NCMECHashAPI(NCMECHashAPI):
         super().__init__(username, password, environment)
         self._base_url = base_url
 
+    def _get_session(self) -> requests.Session:
+        return egress.vet_session(super()._get_session())
+
 
 class _NCMECExchange(NCMECSignalExchangeAPI):
     """NCMEC's exchange API whose client goes to `base_url` instead of the environment's."""
 
     def __init__(
-        self, collab: NCMECCollabConfig, username: str, password: str, base_url: str
+        self, collab: NCMECCollabConfig, username: str, password: str, base_url: str | None
     ) -> None:
         super().__init__(collab, username, password)
         self._auth = (username, password)
         self._url = base_url
 
     def get_client(self, environment: NCMECEnvironment) -> NCMECHashAPI:
-        return _NCMECHashAPI(*self._auth, environment, self._url)
+        return _NCMECHashAPI(*self._auth, environment, self._url or environment.value)
 
 
 def _fetch_ncmec(config: Mapping[str, Any]) -> _Fetched:
@@ -547,11 +568,7 @@ def _fetch_ncmec(config: Mapping[str, Any]) -> _Fetched:
         name="ncmec", environment=environment, only_esp_ids=set(config.get("only_esp_ids", []))
     )
     base_url = config.get("base_url")
-    api: NCMECSignalExchangeAPI = (
-        _NCMECExchange(collab, user, password, base_url)
-        if base_url
-        else NCMECSignalExchangeAPI(collab, user, password)
-    )
+    api = _NCMECExchange(collab, user, password, base_url)
     label = f"NCMEC ({base_url or environment.value})"
     fetched = _Fetched(wanted=frozenset(config["signal_types"]))
     state = _fetch_all(api, NCMECSignalExchangeAPI.naive_fetch_merge, label, fetched)
@@ -563,6 +580,13 @@ def _fetch_ncmec(config: Mapping[str, Any]) -> _Fetched:
             name = NCMEC_FINGERPRINTS.get((entry.entry_type, fingerprint.lower()))
             fetched.offer(name or f"ncmec_{fingerprint.lower()}", value, external_id=key)
     return fetched
+
+
+class _StopNCIIAPI(StopNCIIAPI):
+    """StopNCII's client on vetted connections."""
+
+    def _get_session(self, endpoint: Any) -> requests.Session:
+        return egress.vet_session(super()._get_session(endpoint))
 
 
 @dataclass
@@ -607,7 +631,7 @@ def _fetch_stopncii(config: Mapping[str, Any]) -> _Fetched:
     subscription_key = _secret(config, "subscription_key_env", "StopNCII")
     fetch_key = _secret(config, "fetch_key_env", "StopNCII")
     base_url = config.get("base_url")
-    client = StopNCIIAPI(subscription_key, fetch_key, base_url_override=base_url)
+    client = _StopNCIIAPI(subscription_key, fetch_key, base_url_override=base_url)
     collab = CollaborationConfigBase(name="stopncii", api="stop_ncii", enabled=True)
     api = _StopNCIIExchange(collab, client)
     label = f"StopNCII ({base_url or StopNCIIAPI.BASE_URL})"

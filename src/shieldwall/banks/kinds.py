@@ -12,6 +12,13 @@ class BankKind(models.TextChoices):
     CUSTOM = "custom", "Custom"
 
 
+# Banks that hold what must never be posted, whoever filled them: changed only by staff with a
+# reason (see guard.py). A bank filled by an exchange is protected too, whatever its kind.
+PROTECTED_KINDS = frozenset({BankKind.VERIFIED_CSAM, BankKind.NCII, BankKind.PLATFORM_REMOVED})
+# Names Shieldwall fills itself (cases.services.REMOVED_BANK): a platform key cannot take them.
+RESERVED_NAMES = frozenset({"platform-removed"})
+
+
 class BankAction(models.TextChoices):
     BLOCK = "block", "Block"
     REVIEW = "review", "Send to review"

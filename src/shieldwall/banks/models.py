@@ -28,6 +28,14 @@ class Bank(models.Model):
     )
     enabled = models.BooleanField(default=True)
     version = models.PositiveBigIntegerField(default=1)
+    owner = models.ForeignKey(
+        "core.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="banks",
+        help_text="the platform key that created it and may change it; none: staff only",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -35,7 +43,13 @@ class Bank(models.Model):
         ordering = ["name"]
         permissions = [
             ("manage_bank", "Create banks and change their entries"),
-            ("scan_media", "Scan media and look up hashes against the banks"),
+            ("scan_media", "Scan media against the banks"),
+            ("lookup_hashes", "Look up hashes against the banks"),
+            (
+                "manage_protected_bank",
+                "Change protected banks (verified CSAM, NCII, platform-removed, exchange-filled)",
+            ),
+            ("export_protected_bank", "Read and export the hashes of protected banks"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from shieldwall.banks.guard import is_protected
 from shieldwall.banks.models import Bank, BankAction, BankEntry, BankKind
 
 
@@ -39,6 +40,10 @@ class BankOut(Schema):
     enabled: bool
     version: int
     entry_counts: dict[str, int] = {}
+    protected: bool = Field(
+        description="verified CSAM, NCII, platform-removed or exchange-filled: changed only by "
+        "staff; a platform key sees it but cannot change it or read its hashes"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -92,6 +97,7 @@ def bank_out(bank: Bank, counts: dict[str, int] | None = None) -> BankOut:
         enabled=bank.enabled,
         version=bank.version,
         entry_counts=counts or {},
+        protected=is_protected(bank),
         created_at=bank.created_at,
         updated_at=bank.updated_at,
     )

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils.text import slugify
 
+from shieldwall.banks import guard
 from shieldwall.banks.models import (
     Bank,
     BankAction,
@@ -64,6 +65,16 @@ class RowError:
 
     line: int
     message: str
+
+
+def _with_reason(data: dict[str, object], reason: str) -> dict[str, object]:
+    return {**data, "reason": reason} if reason else data
+
+
+def _refuse_early(name: str, *, actor: Actor, reason: str, new_kind: str | None = None) -> None:
+    """Refuse a change before any work; it is checked again under the bank's lock."""
+    require(actor, MANAGE_BANKS)
+    guard.check_change(bank=get_bank(name), actor=actor, reason=reason, new_kind=new_kind)
 
 
 def _bump(bank: Bank) -> None:
@@ -139,8 +150,9 @@ def create_bank(
     video_query_pct: float = 80.0,
     video_bank_pct: float = 80.0,
     enabled: bool = True,
+    reason: str = "",
 ) -> Bank:
-    """Create an empty bank."""
+    """Create an empty bank (owned by the platform key that creates it, if one does)."""
     require(actor, MANAGE_BANKS)
     if not name or slugify(name) != name or len(name) > 100:
         raise Invalid(
@@ -155,8 +167,10 @@ def create_bank(
         video_query_pct=video_query_pct,
         video_bank_pct=video_bank_pct,
     )
+    reason = guard.check_create(name=name, kind=kind, actor=actor, reason=reason)
     try:
         with transaction.atomic():
+            owner = guard.key_of(actor)
             bank = Bank.objects.create(
                 name=name,
                 kind=kind,
@@ -165,19 +179,23 @@ def create_bank(
                 video_query_pct=video_query_pct,
                 video_bank_pct=video_bank_pct,
                 enabled=enabled,
+                owner=owner,
             )
+            data: dict[str, object] = {
+                "name": name,
+                "kind": kind,
+                "action": action,
+                "pdq_threshold": pdq_threshold,
+                "enabled": enabled,
+            }
+            if owner is not None:
+                data["owner"] = owner.name
             audit.record(
                 actor=actor,
                 action="bank.create",
                 subject_type="bank",
                 subject_id=bank.pk,
-                data={
-                    "name": name,
-                    "kind": kind,
-                    "action": action,
-                    "pdq_threshold": pdq_threshold,
-                    "enabled": enabled,
-                },
+                data=_with_reason(data, reason),
             )
     except IntegrityError:
         raise Conflict(
@@ -196,9 +214,10 @@ def update_bank(
     video_query_pct: float | None = None,
     video_bank_pct: float | None = None,
     enabled: bool | None = None,
+    reason: str = "",
 ) -> Bank:
     """Change a bank's settings; only the given ones change."""
-    require(actor, MANAGE_BANKS)
+    _refuse_early(name, actor=actor, reason=reason, new_kind=kind)
     _validate_settings(
         kind=kind,
         action=action,
@@ -216,6 +235,7 @@ def update_bank(
     }
     with transaction.atomic():
         bank = get_bank(name, for_update=True)
+        reason = guard.check_change(bank=bank, actor=actor, reason=reason, new_kind=kind)
         changes = {}
         for attr, value in wanted.items():
             if value is not None and getattr(bank, attr) != value:
@@ -229,16 +249,21 @@ def update_bank(
                 action="bank.update",
                 subject_type="bank",
                 subject_id=bank.pk,
-                data={"name": name, "changes": changes},
+                data=_with_reason({"name": name, "changes": changes}, reason),
             )
     return bank
 
 
 def add_hashes(
-    *, bank_name: str, rows: Iterable[HashRow], actor: Actor, source: str = EntrySource.API
+    *,
+    bank_name: str,
+    rows: Iterable[HashRow],
+    actor: Actor,
+    source: str = EntrySource.API,
+    reason: str = "",
 ) -> AddResult:
     """Add hashes to a bank, all or nothing: a bad row refuses the whole batch with its line."""
-    require(actor, MANAGE_BANKS)
+    _refuse_early(bank_name, actor=actor, reason=reason)
     entries, errors = _validate_rows(rows, source=source)
     if errors:
         shown = "; ".join(f"row {e.line}: {e.message}" for e in errors[:MAX_IMPORT_ERRORS_SHOWN])
@@ -247,18 +272,22 @@ def add_hashes(
         raise Invalid("invalid_rows", f"Nothing was added. {shown}{suffix}.")
     with transaction.atomic():
         bank = get_bank(bank_name, for_update=True)
+        reason = guard.check_change(bank=bank, actor=actor, reason=reason)
         result = _insert(bank, entries)
         audit.record(
             actor=actor,
             action="bank.entries.add",
             subject_type="bank",
             subject_id=bank.pk,
-            data={
-                "name": bank.name,
-                "source": source,
-                "added": result.added,
-                "duplicates": result.duplicates,
-            },
+            data=_with_reason(
+                {
+                    "name": bank.name,
+                    "source": source,
+                    "added": result.added,
+                    "duplicates": result.duplicates,
+                },
+                reason,
+            ),
         )
     return result
 
@@ -338,10 +367,12 @@ def entries_from_media(hashes: MediaHashes, *, note: str = "") -> list[HashRow]:
     return rows
 
 
-def add_media(*, bank_name: str, data: bytes, actor: Actor, note: str = "") -> AddResult:
+def add_media(
+    *, bank_name: str, data: bytes, actor: Actor, note: str = "", reason: str = ""
+) -> AddResult:
     """Hash media (video densely, every frame) and add its hashes; the bytes are not kept."""
-    require(actor, MANAGE_BANKS)
-    get_bank(bank_name)  # fail fast, before the costly hashing
+    # Refuse before the costly hashing.
+    _refuse_early(bank_name, actor=actor, reason=reason)
     try:
         hashes = hash_bytes(data, limits=media_limits(), frames_per_second=None)
     except MediaError as exc:
@@ -351,6 +382,7 @@ def add_media(*, bank_name: str, data: bytes, actor: Actor, note: str = "") -> A
         rows=entries_from_media(hashes, note=note),
         actor=actor,
         source=EntrySource.MEDIA,
+        reason=reason,
     )
 
 
@@ -369,19 +401,39 @@ def parse_csv(text: str) -> list[HashRow]:
     return rows
 
 
-def import_csv(*, bank_name: str, text: str, actor: Actor) -> AddResult:
+def import_csv(*, bank_name: str, text: str, actor: Actor, reason: str = "") -> AddResult:
     """Import a CSV hash list into a bank (all or nothing)."""
+    _refuse_early(bank_name, actor=actor, reason=reason)
     try:
         rows = parse_csv(text)
     except csv.Error as exc:
         raise Invalid("invalid_csv", f"The file is not valid CSV: {exc}.") from None
-    return add_hashes(bank_name=bank_name, rows=rows, actor=actor, source=EntrySource.IMPORT)
+    return add_hashes(
+        bank_name=bank_name, rows=rows, actor=actor, source=EntrySource.IMPORT, reason=reason
+    )
 
 
-def export_csv(*, bank_name: str, actor: Actor, include_disabled: bool = False) -> Iterator[str]:
+def _hashes_handed_out(*, bank: Bank, actor: Actor, reason: str, action: str) -> None:
+    """Refuse, or let the bank's hashes out (auditing it when the bank is protected)."""
+    protected, reason = guard.check_read_hashes(bank=bank, actor=actor, reason=reason)
+    if protected:
+        audit.record(
+            actor=actor,
+            action=action,
+            subject_type="bank",
+            subject_id=bank.pk,
+            data={"name": bank.name, "reason": reason},
+        )
+
+
+def export_csv(
+    *, bank_name: str, actor: Actor, include_disabled: bool = False, reason: str = ""
+) -> Iterator[str]:
     """The bank's entries as CSV lines in the import format, header first."""
     require(actor, VIEW_BANKS)
     bank = get_bank(bank_name)
+    with transaction.atomic():
+        _hashes_handed_out(bank=bank, actor=actor, reason=reason, action="bank.export")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_HEADER)
@@ -399,19 +451,25 @@ def export_csv(*, bank_name: str, actor: Actor, include_disabled: bool = False) 
 
 
 def list_entries(
-    *, bank_name: str, actor: Actor, after_id: int = 0, limit: int = 100
+    *, bank_name: str, actor: Actor, after_id: int = 0, limit: int = 100, reason: str = ""
 ) -> list[BankEntry]:
     """A page of a bank's entries in id order."""
     require(actor, VIEW_BANKS)
     bank = get_bank(bank_name)
-    return list(bank.entries.filter(id__gt=after_id).order_by("id")[: max(1, min(limit, 1000))])
+    with transaction.atomic():
+        _hashes_handed_out(bank=bank, actor=actor, reason=reason, action="bank.entries.read")
+        page = bank.entries.filter(id__gt=after_id).order_by("id")[: max(1, min(limit, 1000))]
+        return list(page)
 
 
-def set_entry_enabled(*, bank_name: str, entry_id: int, enabled: bool, actor: Actor) -> BankEntry:
+def set_entry_enabled(
+    *, bank_name: str, entry_id: int, enabled: bool, actor: Actor, reason: str = ""
+) -> BankEntry:
     """Enable or disable one entry; a disabled entry stays in the bank but never matches."""
-    require(actor, MANAGE_BANKS)
+    _refuse_early(bank_name, actor=actor, reason=reason)
     with transaction.atomic():
         bank = get_bank(bank_name, for_update=True)
+        reason = guard.check_change(bank=bank, actor=actor, reason=reason)
         entry = BankEntry.objects.filter(pk=entry_id, bank=bank).first()
         if entry is None:
             raise NotFound("entry_not_found", f"Bank {bank_name!r} has no entry {entry_id}.")
@@ -424,21 +482,27 @@ def set_entry_enabled(*, bank_name: str, entry_id: int, enabled: bool, actor: Ac
                 action="bank.entry.enable" if enabled else "bank.entry.disable",
                 subject_type="bank_entry",
                 subject_id=entry.pk,
-                data={"bank": bank.name, "signal_type": entry.signal_type},
+                data=_with_reason({"bank": bank.name, "signal_type": entry.signal_type}, reason),
             )
     return entry
 
 
 def remove_entries(
-    *, bank_name: str, actor: Actor, entry_ids: Iterable[int] = (), external_id: str = ""
+    *,
+    bank_name: str,
+    actor: Actor,
+    entry_ids: Iterable[int] = (),
+    external_id: str = "",
+    reason: str = "",
 ) -> int:
     """Delete entries by id, or every entry that came from one exchange case (a withdrawal)."""
-    require(actor, MANAGE_BANKS)
+    _refuse_early(bank_name, actor=actor, reason=reason)
     ids = set(entry_ids)
     if not ids and not external_id:
         raise Invalid("nothing_to_remove", "Name entry ids or an external id to remove.")
     with transaction.atomic():
         bank = get_bank(bank_name, for_update=True)
+        reason = guard.check_change(bank=bank, actor=actor, reason=reason)
         cond = Q(pk__in=ids) if ids else Q(external_id=external_id)
         doomed = list(bank.entries.filter(cond).values_list("pk", flat=True))
         missing = sorted(ids - set(doomed))
@@ -452,11 +516,14 @@ def remove_entries(
                 action="bank.entries.remove",
                 subject_type="bank",
                 subject_id=bank.pk,
-                data={
-                    "name": bank.name,
-                    "removed": len(doomed),
-                    "entry_ids": doomed[:1000],
-                    "external_id": external_id,
-                },
+                data=_with_reason(
+                    {
+                        "name": bank.name,
+                        "removed": len(doomed),
+                        "entry_ids": doomed[:1000],
+                        "external_id": external_id,
+                    },
+                    reason,
+                ),
             )
     return len(doomed)

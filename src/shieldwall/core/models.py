@@ -77,6 +77,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(
+        default=list, help_text="what the key may do (core.roles.SCOPE_PERMISSIONS)"
+    )
 
     class Meta:
         verbose_name = "API key"

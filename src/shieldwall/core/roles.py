@@ -1,10 +1,9 @@
-"""Staff roles as Django groups, and the permissions each role holds."""
+"""Staff roles as Django groups, the permissions each role holds, and platform key scopes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
-
-from django.contrib.auth.models import Group, Permission
 
 from shieldwall.core.actors import Actor
 
@@ -21,6 +20,11 @@ ROLES = (ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR)
 # Permission codenames ("app_label.codename"); features add theirs here as they arrive.
 MANAGE_BANKS = "banks.manage_bank"
 VIEW_BANKS = "banks.view_bank"
+# Protected banks (verified CSAM, NCII, platform-removed, exchange-filled): changed, and their
+# hashes read, only by staff holding these, always with a reason (see banks/guard.py).
+MANAGE_PROTECTED_BANKS = "banks.manage_protected_bank"
+EXPORT_PROTECTED_BANKS = "banks.export_protected_bank"
+LOOKUP_HASHES = "banks.lookup_hashes"
 VIEW_AUDIT = "core.view_auditevent"
 MANAGE_API_KEYS = "core.manage_apikey"
 SCAN = "banks.scan_media"
@@ -54,9 +58,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ADMIN: (
         MANAGE_BANKS,
         VIEW_BANKS,
+        MANAGE_PROTECTED_BANKS,
+        EXPORT_PROTECTED_BANKS,
         MANAGE_API_KEYS,
         VIEW_AUDIT,
         SCAN,
+        LOOKUP_HASHES,
         SEND_EVENTS,
         CONFIGURE_PLATFORM,
         *_MODERATE,
@@ -65,21 +72,46 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         BULK_ACT,
         VIEW_REPORTER,
     ),
-    LEAD: (VIEW_BANKS, SCAN, *_MODERATE, ACT_ON_ESCALATED, BULK_ACT),
-    MODERATOR: (VIEW_BANKS, SCAN, *_MODERATE),
-    TRIAGE: (SCAN, VIEW_CASES, ACKNOWLEDGE_CASES),
-    COMPLIANCE: (VIEW_BANKS, VIEW_AUDIT, VIEW_REPORTER, VIEW_CASES),
+    LEAD: (VIEW_BANKS, SCAN, LOOKUP_HASHES, *_MODERATE, ACT_ON_ESCALATED, BULK_ACT),
+    MODERATOR: (VIEW_BANKS, SCAN, LOOKUP_HASHES, *_MODERATE),
+    TRIAGE: (SCAN, LOOKUP_HASHES, VIEW_CASES, ACKNOWLEDGE_CASES),
+    # Compliance hands hash lists to those entitled to them (an exchange, a regulator): it may
+    # read a protected bank's hashes, with a reason and audited, but never change the bank.
+    COMPLIANCE: (VIEW_BANKS, EXPORT_PROTECTED_BANKS, VIEW_AUDIT, VIEW_REPORTER, VIEW_CASES),
     AUDITOR: (VIEW_AUDIT,),
 }
 
-# What a platform's API key may do: scan, look up and keep its banks.
-PLATFORM_PERMISSIONS = frozenset(
-    {SCAN, VIEW_BANKS, MANAGE_BANKS, SUBMIT_REPORTS, SEND_EVENTS, CONFIGURE_PLATFORM, PULL_ACTIONS}
-)
+# What a platform's API key may do, by scope: the one place scopes become permissions.
+SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "scan": (SCAN,),
+    "lookup": (LOOKUP_HASHES,),
+    "events": (SEND_EVENTS,),
+    "reports": (SUBMIT_REPORTS,),
+    "actions": (PULL_ACTIONS,),
+    # Its own custom banks; protected banks stay out of reach whatever the scopes.
+    "banks": (VIEW_BANKS, MANAGE_BANKS),
+    # How its public links map to its ids, and where it serves media (the platform profile).
+    "platform": (CONFIGURE_PLATFORM,),
+}
+SCOPES = tuple(sorted(SCOPE_PERMISSIONS))
+# A new key: every scope but its own banks.
+DEFAULT_SCOPES = ("actions", "events", "lookup", "platform", "reports", "scan")
+
+
+def scope_permissions(scopes: Iterable[str]) -> frozenset[str]:
+    """The permissions a key with these scopes holds (unknown scopes grant nothing)."""
+    return frozenset(p for s in scopes for p in SCOPE_PERMISSIONS.get(s, ()))
+
+
+# What a new platform key may do (the default scopes).
+PLATFORM_PERMISSIONS = scope_permissions(DEFAULT_SCOPES)
 
 
 def ensure_roles(**_: Any) -> None:
     """Create the role groups and grant their permissions (idempotent; runs after migrate)."""
+    # Imported here: the command line reads the scopes above before Django starts.
+    from django.contrib.auth.models import Group, Permission
+
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []

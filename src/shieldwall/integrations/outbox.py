@@ -28,6 +28,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
+from shieldwall.core.egress import DestinationRefused, VettedTransport
 from shieldwall.integrations.models import Delivery, DeliveryStatus, WebhookEndpoint
 from shieldwall.integrations.services import action_body
 from shieldwall.integrations.signing import webhook_headers
@@ -74,6 +75,7 @@ class Outcome:
     ok: bool
     status_code: int | None = None
     error: str = ""
+    final: bool = False  # no retry: the delivery is dead at once (a refused destination)
 
 
 def backoff(attempts: int) -> float:
@@ -148,11 +150,15 @@ def _short(text: str) -> str:
 
 
 def new_client(concurrency: int = CONCURRENCY) -> httpx.Client:
-    """The HTTP client of one dispatcher: 10 s timeout, no redirects, no proxies from env."""
+    """The HTTP client of one dispatcher: 10 s timeout, no redirects, no proxies from env.
+
+    Every connection goes to a vetted address (core/egress.py): a webhook whose name now
+    resolves to a private or metadata address is refused at connect, not sent.
+    """
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm holds the
     # body until the receiver's delayed ACK (40 ms on Linux) on every kept-alive request.
-    transport = httpx.HTTPTransport(
+    transport = VettedTransport(
         limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
     )
     return httpx.Client(
@@ -182,6 +188,8 @@ def post(client: httpx.Client, item: Claimed) -> Outcome:
                 return Outcome(True, code)
             text = _short(head.decode("utf-8", "replace"))
             return Outcome(False, code, f"HTTP {code}" + (f": {text}" if text else ""))
+    except DestinationRefused as exc:
+        return Outcome(False, None, _short(f"refused: {exc}"), final=True)
     except httpx.TimeoutException:
         return Outcome(False, None, f"timed out after {TIMEOUT:g} s")
     except httpx.HTTPError as exc:
@@ -225,7 +233,7 @@ def record_many(results: list[tuple[Claimed, Outcome]]) -> None:
     for item, outcome in results:
         if outcome.ok:
             continue
-        dead = item.attempts >= MAX_ATTEMPTS
+        dead = item.attempts >= MAX_ATTEMPTS or outcome.final
         (log.error if dead else log.info)(
             "outbox.dead" if dead else "outbox.retry",
             delivery=item.delivery_id,
@@ -236,7 +244,7 @@ def record_many(results: list[tuple[Claimed, Outcome]]) -> None:
 
 
 def _record_failure(item: Claimed, outcome: Outcome, now: datetime) -> None:
-    dead = item.attempts >= MAX_ATTEMPTS
+    dead = item.attempts >= MAX_ATTEMPTS or outcome.final
     Delivery.objects.filter(
         pk=item.delivery_id, lease_token=item.token, status=DeliveryStatus.PENDING
     ).update(

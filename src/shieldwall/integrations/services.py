@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shieldwall.core import audit
+from shieldwall.core import audit, egress
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.integrations.models import (
@@ -42,8 +42,6 @@ MAX_NOTE = 2000
 MAX_ACK_DETAIL = 1000
 MAX_PAGE = 1000
 MAX_RETRY_IDS = 1000
-# Plain http is allowed to these hosts only (a receiver on the same machine); https anywhere.
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -200,7 +198,7 @@ def ack_action(*, action_id: str, status: str, actor: Actor, detail: str = "") -
 
 
 def validate_webhook_url(url: str) -> str:
-    """The URL if it may receive webhooks: https anywhere, plain http to loopback only."""
+    """The URL if it may receive webhooks: https to a public host, http to an allowed loopback."""
     url = url.strip()
     try:
         URLValidator(schemes=["http", "https"])(url)
@@ -215,12 +213,7 @@ def validate_webhook_url(url: str) -> str:
         )
     if parts.fragment:
         raise Invalid("invalid_url", "A webhook URL has no #fragment.", field="url")
-    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
-        raise Invalid(
-            "insecure_url",
-            "Use https; plain http is allowed only to localhost, 127.0.0.1 or [::1].",
-            field="url",
-        )
+    egress.check_url(url, field="url")
     return url
 
 

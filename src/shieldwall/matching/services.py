@@ -15,7 +15,7 @@ from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import media_limits
-from shieldwall.core.roles import SCAN
+from shieldwall.core.roles import LOOKUP_HASHES, SCAN
 from shieldwall.matching.index import hex_to_array
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
 from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash, hash_bytes
@@ -208,7 +208,7 @@ def scan_bytes(
 
 def lookup_hashes(*, q: QueryHashes, actor: Actor) -> Verdict:
     """Match hashes a platform computed itself (no media is sent)."""
-    require(actor, SCAN)
+    require(actor, LOOKUP_HASHES)
     if not (q.md5 or q.sha256 or q.pdq or q.vpdq):
         raise Invalid("no_hashes", "Give at least one of md5, sha256, pdq or vpdq.")
     if q.pdq and not q.pdq_variants:
