@@ -13,5 +13,6 @@ urlpatterns: list[URLPattern] = [
     path("bulk", views.bulk, name="bulk"),
     path("case/<str:public_id>", views.case_page, name="case"),
     path("case/<str:public_id>/reveal", views.reveal, name="reveal"),
+    path("case/<str:public_id>/actions", views.actions, name="actions"),
     path("case/<str:public_id>/<str:verb>", views.act, name="act"),
 ]

@@ -231,7 +231,10 @@ def ack_in_answer(*, action_id: str, endpoint_id: int, answer: bytes) -> AnswerA
         return None
     detail = data.get("detail")
     return AnswerAck(
-        action_id, endpoint_id, data["status"], _clean_detail(detail if isinstance(detail, str) else "")
+        action_id,
+        endpoint_id,
+        data["status"],
+        _clean_detail(detail if isinstance(detail, str) else ""),
     )
 
 
