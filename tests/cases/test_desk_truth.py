@@ -262,3 +262,38 @@ def test_media_of_a_post_outside_the_case_cannot_be_revealed(
     r = moderator.post(f"/desk/case/{case.public_id}/reveal", {"media_id": "m-p2"}, headers=HX)
     assert r.status_code == 404
     assert not MediaView.objects.exists()
+
+
+# --- shortcuts -------------------------------------------------------------------------------
+
+
+def _keys(html: str) -> set[str]:
+    return set(re.findall(r'<tr data-shortcut="([^"]+)">', html))
+
+
+def test_shortcuts_listed_are_the_ones_this_page_and_role_have(
+    actor: Actor, moderator: Client
+) -> None:
+    case = report(actor, "p1")
+    page = moderator.get(f"/desk/case/{case.public_id}").content.decode()
+    assert _keys(page) == {"r", "s", "n", "e", "a", "c", "gq", "?", "Esc"}  # no media: no m, v
+    for key in _keys(page) - {"gq", "?", "Esc"}:
+        assert f'data-key="{key}"' in page  # each listed key has its control on the page
+    assert "h" not in _keys(page)
+    r = moderator.post(f"/desk/case/{case.public_id}/assign", {"assignee": "me"}, headers=HX)
+    assert 'id="page-keys" hx-swap-oob="true"' in r.content.decode()
+    assert "a" not in _keys(r.content.decode())  # assigned to me: the key is gone with its button
+    create_staff_user(username="tr", roles=["triage"], actor=actor, password=PASSWORD)
+    triage = Client()
+    triage.login(username="tr", password=PASSWORD)
+    assert _keys(triage.get(f"/desk/case/{case.public_id}").content.decode()) == {
+        "e",
+        "gq",
+        "?",
+        "Esc",
+    }
+    assert _keys(triage.get("/desk/").content.decode()) == {"j/k", "Enter", "/", "gq", "?", "Esc"}
+    create_staff_user(username="le", roles=["lead"], actor=actor, password=PASSWORD)
+    lead = Client()
+    lead.login(username="le", password=PASSWORD)
+    assert "x" in _keys(lead.get("/desk/").content.decode())  # leads select cases in bulk

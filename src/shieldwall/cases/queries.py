@@ -137,6 +137,19 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
+class Shortcut:
+    """A key (or keys) the page answers, listed in its shortcuts dialog."""
+
+    keys: tuple[str, ...]
+    action: str
+
+    @property
+    def id(self) -> str:
+        """What the browser test and the dialog's rows name it by."""
+        return "".join(self.keys) if len(self.keys) == 1 else "/".join(self.keys)
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One case as the queue lists it."""
 
@@ -169,6 +182,18 @@ class QueuePage:
     @property
     def bulk_decisions(self) -> list[tuple[str, str]]:
         return [(d.value, verb) for d, verb in DECISION_VERBS.items()]
+
+    @property
+    def shortcuts(self) -> list[Shortcut]:
+        """The queue's keys for this viewer (x only where bulk selection exists)."""
+        keys = [
+            Shortcut(("j", "k"), "Next / previous case in the queue"),
+            Shortcut(("Enter",), "Open the highlighted case"),
+        ]
+        if self.can_bulk:
+            keys.append(Shortcut(("x",), "Select the highlighted case (bulk actions)"))
+        keys.append(Shortcut(("/",), "Go to the filters"))
+        return keys
 
 
 def _encode_cursor(case: Case) -> str:
@@ -439,6 +464,7 @@ class CaseDetail:
     next_case: str = ""
     posts: list[PostCard] = field(default_factory=list)  # reported with the case
     posts_not_shown: list[str] = field(default_factory=list)
+    viewer_id: int | None = None
 
     @property
     def actions_settling(self) -> bool:
@@ -455,6 +481,24 @@ class CaseDetail:
         return bool(self.posts or self.posts_not_shown) and any(
             b.value == Decision.REMOVED_POST for b in self.decisions
         )
+
+    @property
+    def shortcuts(self) -> list[Shortcut]:
+        """The keys that work on this case for this viewer, and only those."""
+        keys: list[Shortcut] = []
+        open_ = self.case.is_open
+        if open_ and self.can.decide:
+            after = " (after revealing the media)" if self.must_view else ""
+            keys += [Shortcut((b.key,), b.verb + after) for b in self.decisions]
+        if open_ and self.can.acknowledge and self.case.state != CaseState.ESCALATED:
+            keys.append(Shortcut(("e",), "Escalate to a lead"))
+        if open_ and self.can.assign and self.case.assignee_id != self.viewer_id:
+            keys.append(Shortcut(("a",), "Assign to me"))
+        if self.can.comment:
+            keys.append(Shortcut(("c",), "Write a comment"))
+        if self.can.view_media and self.media:
+            keys.append(Shortcut(("v",), "Reveal the first media item"))
+        return keys
 
     def find_media(self, media_id: str) -> MediaItem | None:
         """A media tile of the page, in the case's media or one of its posts."""
@@ -646,6 +690,7 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         next_case="" if case.is_open else next_case_id(actor=actor, user=user, after=public_id),
         posts=shown,
         posts_not_shown=others[MAX_POSTS_SHOWN:],
+        viewer_id=getattr(user, "pk", None),
     )
 
 
