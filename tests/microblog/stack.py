@@ -242,6 +242,7 @@ class Person:
 
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+        self.last_page = ""  # the page shown after the last compose
 
     def __enter__(self) -> Person:
         return self
@@ -277,7 +278,7 @@ class Person:
         )
         assert r.status_code == 302, r.text[-2000:]
         location = r.headers["location"]
-        shown = self.http.get(location).text
+        shown = self.last_page = self.http.get(location).text
         flash = re.search(r'<p class="flash[^"]*">([^<]*)</p>', shown)
         message = flash.group(1) if flash else ""
         match = POST_URL.search(location)

@@ -84,12 +84,16 @@ def test_banked_image_and_its_mirror_are_refused_neutrally(stack: Stack, person:
     banked = photo("rocket")
     _bank(stack, "known-rocket", "block", jpeg(banked))
     for upload in (jpeg(banked), EDITS["mirrored"](banked)):
-        post_id, message = person.post("look #placeholdertag", upload)
+        post_id, message = person.post("look #placeholdertag", upload, alt="a rocket")
         assert post_id is None
         shown = html.unescape(message)
         assert shown.startswith(REFUSED)
         for word in ("bank", "hash", "match", "known"):
             assert word not in shown.lower()
+        # What was typed is still in the compose box, once; the refused file is not.
+        assert "\nlook #placeholdertag</textarea>" in person.last_page
+        assert 'value="a rocket"' in person.last_page
+        assert "look #placeholdertag</textarea>" not in person.get("/").text
     text_only, _ = person.post("text posts are not scanned #placeholdertag")
     assert text_only
 

@@ -25,9 +25,10 @@ def _with_related(qs: PostQuerySet) -> QuerySet[Post]:
     return qs.select_related("author").prefetch_related("media", "hashtags")
 
 
-def home_timeline() -> QuerySet[Post]:
-    """Every visible post, newest first (limited ones show behind an interstitial)."""
-    return _with_related(Post.objects.visible()).order_by("-created_at", "-id")
+def home_timeline(viewer: Profile | None = None) -> QuerySet[Post]:
+    """Every visible post the viewer has not muted or blocked, newest first (limited ones
+    show behind an interstitial)."""
+    return _with_related(Post.objects.visible().seen_by(viewer)).order_by("-created_at", "-id")
 
 
 def profile_posts(profile: Profile) -> QuerySet[Post]:
@@ -46,14 +47,14 @@ class TagPage:
     posts: QuerySet[Post]
 
 
-def tag_page(name: str) -> TagPage:
-    """The posts carrying a hashtag, newest first."""
+def tag_page(name: str, viewer: Profile | None = None) -> TagPage:
+    """The posts carrying a hashtag, newest first, less those the viewer muted or blocked."""
     name = hashtags.normalise(name)
     if Hashtag.objects.filter(name=name, suppressed_at__isnull=False).exists():
         return TagPage(name=name, suppressed=True, posts=Post.objects.none())
-    posts = _with_related(Post.objects.visible().filter(hashtags__name=name)).order_by(
-        "-created_at", "-id"
-    )
+    posts = _with_related(
+        Post.objects.visible().seen_by(viewer).filter(hashtags__name=name)
+    ).order_by("-created_at", "-id")
     return TagPage(name=name, suppressed=False, posts=posts)
 
 
@@ -81,8 +82,11 @@ def touches_suppressed_tag(query: str) -> bool:
     )
 
 
-def search(query: str, tab: str) -> QuerySet[Post] | QuerySet[Profile]:
-    """One search tab's results; a query naming a suppressed hashtag finds nothing anywhere."""
+def search(
+    query: str, tab: str, viewer: Profile | None = None
+) -> QuerySet[Post] | QuerySet[Profile]:
+    """One search tab's results; a query naming a suppressed hashtag finds nothing anywhere,
+    and posts of accounts the viewer muted or blocked are left out."""
     terms = _terms(query)
     if tab == "people":
         if not terms or touches_suppressed_tag(query):
@@ -105,7 +109,7 @@ def search(query: str, tab: str) -> QuerySet[Post] | QuerySet[Profile]:
     base = (
         Post.objects.unlimited() if tab in ("top", "photos", "videos") else Post.objects.visible()
     )
-    qs = base.without_suppressed_tags().filter(cond)
+    qs = base.seen_by(viewer).without_suppressed_tags().filter(cond)
     if tab == "photos":
         qs = qs.with_media("image")
     elif tab == "videos":

@@ -7,7 +7,7 @@ import secrets
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from microblog.accounts.models import Profile
+from microblog.accounts.models import Profile, hidden_authors
 
 
 def new_post_id() -> str:
@@ -46,6 +46,12 @@ class PostQuerySet(QuerySet["Post"]):
     def unlimited(self) -> PostQuerySet:
         """Visible and not limited: what Top, Photos and Videos may promote."""
         return self.visible().filter(held_for_review=False, limited_at__isnull=True)
+
+    def seen_by(self, viewer: Profile | None) -> PostQuerySet:
+        """Without the posts of accounts the viewer muted or blocked, or that blocked them."""
+        if viewer is None:
+            return self
+        return self.exclude(author__in=hidden_authors(viewer))
 
     def without_suppressed_tags(self) -> PostQuerySet:
         """Posts carrying no suppressed hashtag."""

@@ -30,8 +30,10 @@ def pull_once(*, limit: int = 100) -> int:
                 client.ack(action.id, "failed", type(exc).__name__)
                 continue
             # A duplicate is acknowledged again: an earlier ack may have been lost on the way.
-            status = "ignored" if outcome.status == IGNORED else "applied"
-            client.ack(action.id, status, outcome.detail)
+            if outcome.status == IGNORED:
+                client.ack(action.id, "ignored", outcome.detail)
+            else:
+                client.ack(action.id, "applied", outcome.detail)
         read += len(page.actions)
         if page.next and page.next != cursor.after:
             cursor.after = page.next
