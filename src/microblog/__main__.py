@@ -89,6 +89,23 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print(f"already seeded: {result.accounts} accounts, {result.posts} posts")
     else:
         print(f"seeded {result.accounts} accounts and {result.posts} posts; sent {sent} events")
+    if args.reports:
+        return _seed_reports()
+    return 0
+
+
+def _seed_reports() -> int:
+    from microblog.reporting.flows import FlowUnavailable
+    from microblog.seeding.reports import seed_reports
+    from shieldwall_client import ShieldwallError
+
+    try:
+        seeded = seed_reports()
+    except (ShieldwallError, FlowUnavailable) as exc:
+        print(f"microblog: no reports seeded ({exc})", file=sys.stderr)
+        return 1
+    for r in seeded:
+        print(f"report: {r.category} {r.subject_type} {r.subject_id} {r.handle}")
     return 0
 
 
@@ -136,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--accounts", type=int, default=200)
     s.add_argument("--posts", type=int, default=400)
     s.add_argument("--videos", type=int, default=4)
+    s.add_argument(
+        "--no-reports",
+        dest="reports",
+        action="store_false",
+        help="do not send the demo's few reports to Shieldwall",
+    )
     s.set_defaults(func=cmd_seed)
     s = sub.add_parser("known-pictures", help="write the pictures the demo banks")
     s.add_argument("folder")

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from gunicorn.app.base import BaseApplication
+
+MAX_SOCKET_PATH = 100  # bytes; a Unix socket's path may hold 107 on Linux, 103 elsewhere
 
 
 class _Server(BaseApplication):
@@ -29,10 +37,28 @@ def _post_worker_init(worker: Any) -> None:
     sender.wake()
 
 
+def control_socket(home: Path, host: str, port: int) -> str:
+    """This server's own gunicorn control socket (gunicorn's default is one per user, which
+    a second server on the machine would take over): one per address in the home."""
+    path = home / "run" / f"gunicorn-{host}-{port}.ctl"
+    if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return str(path)
+    folder = tempfile.mkdtemp(prefix="microblog-serve-")
+    atexit.register(_remove_folder, folder)
+    return os.path.join(folder, "gunicorn.ctl")
+
+
+def _remove_folder(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
 def serve(*, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until interrupted."""
     _Server(
         {
+            "control_socket": control_socket(settings.HOME, host, port),
             "bind": f"{host}:{port}",
             "workers": max(1, workers),
             "threads": max(1, threads),

@@ -24,6 +24,10 @@ urlpatterns = [
     path("media/<str:public_id>", posts.media, name="media"),
     path("@<str:handle>", accounts.profile, name="profile"),
     path("@<str:handle>/report", reporting.report_account, name="report_account"),
+    *(
+        path(f"@<str:handle>/{verb}", accounts.relate, {"verb": verb}, name=verb)
+        for verb in ("block", "unblock", "mute", "unmute")
+    ),
     path("reports", reporting.your_reports, name="your_reports"),
     path("reports/<str:report_id>", reporting.report_done, name="report_done"),
     path("signup", accounts.signup, name="signup"),

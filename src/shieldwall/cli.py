@@ -470,7 +470,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _setup(quiet=False)
     from shieldwall.demo import run_demo
 
-    return run_demo(host=args.host, port=args.port, microblog_port=args.microblog_port)
+    return run_demo(
+        host=args.host,
+        port=args.port,
+        microblog_port=args.microblog_port,
+        world=(args.accounts, args.posts, args.videos),
+    )
 
 
 def add_reason_argument(parser: argparse.ArgumentParser) -> None:
@@ -506,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--microblog-port", type=int, default=8001)
+    s.add_argument("--accounts", type=int, default=200, help="seeded accounts (first run)")
+    s.add_argument("--posts", type=int, default=400, help="seeded posts (first run)")
+    s.add_argument("--videos", type=int, default=4, help="seeded videos (first run)")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("migrate", help="apply database migrations")

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -126,37 +127,108 @@ def _ensure_bank(pictures: list[Path]) -> None:
         )
 
 
-class _Children:
-    """The demo's processes, each logging to a file in the home, stopped together."""
+class Stopped(Exception):
+    """Ctrl-C (SIGINT) or SIGTERM asked the demo to stop."""
 
-    def __init__(self, logs: Path) -> None:
+
+class _StopSignal:
+    """Turns SIGINT and SIGTERM into a flag the demo checks, so it stops in order anywhere:
+    no KeyboardInterrupt in the middle of a call, no traceback. A second one stops at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.count = 0
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignal:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.count += 1
+        self.event.set()
+
+    def check(self) -> None:
+        """Raise Stopped once a stop was asked for."""
+        if self.event.is_set():
+            raise Stopped
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, or raise Stopped as soon as a stop is asked for."""
+        if self.event.wait(seconds):
+            raise Stopped
+
+
+class _Children:
+    """The demo's processes, each logging to a file in the home, stopped together.
+
+    Each runs in its own process group: Ctrl-C in the terminal reaches the demo alone, which
+    then stops every child once, in order (a worker signalled twice would drop its task).
+    """
+
+    def __init__(self, logs: Path, stop: _StopSignal) -> None:
         self.logs = logs
+        self.stop_signal = stop
         self.procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
 
     def start(self, name: str, args: list[str], env: Mapping[str, str]) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
+        log = (self.logs / f"{name}.log").open("wb" if name in ONE_OFF else "ab")
         proc = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [sys.executable, *args], env=dict(env), stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *args],
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            process_group=0,
         )
         self.procs.append((name, proc, log))
 
+    def run(self, name: str, args: list[str], env: Mapping[str, str]) -> str:
+        """Run a one-off command to its end (or until a stop); return what it printed."""
+        self.start(name, args, env)
+        _, proc, _ = self.procs[-1]
+        while proc.poll() is None:
+            self.stop_signal.wait(0.2)
+        text = (self.logs / f"{name}.log").read_text(errors="replace")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{name} failed; see {self.logs}/{name}.log:\n{text[-2000:]}")
+        return text
+
     def dead(self) -> str | None:
+        """The name of a long-running child that stopped by itself, if any."""
         for name, proc, _ in self.procs:
+            if name in ONE_OFF:
+                continue
             if proc.poll() is not None:
                 return name
         return None
 
     def stop(self) -> None:
+        """SIGTERM to each child still running, then wait (a second Ctrl-C: kill at once)."""
         for _, proc, _ in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
         for _, proc, log in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            while proc.poll() is None:
+                if self.stop_signal.count > 1 or time.monotonic() > deadline:
+                    proc.kill()
+                proc_wait(proc, 0.1)
             log.close()
+
+
+def proc_wait(proc: subprocess.Popen[bytes], seconds: float) -> None:
+    """Wait a little for a child to end."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=seconds)
+
+
+ONE_OFF = ("known-pictures", "seed")
 
 
 def _wait_for(url: str, children: _Children, seconds: float = 60) -> None:
@@ -170,7 +242,7 @@ def _wait_for(url: str, children: _Children, seconds: float = 60) -> None:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.3)
+        children.stop_signal.wait(0.3)
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
@@ -187,12 +259,49 @@ def _allow_own_loopback(host: str) -> str:
     return ",".join(allowed)
 
 
-def run_demo(*, host: str, port: int, microblog_port: int) -> int:
-    """Seed the demo world and run every process until interrupted."""
+def _wait_until_filed(stop: _StopSignal, seconds: float = 60) -> None:
+    """Wait for the worker to file the seeded reports into cases."""
+    from shieldwall.reports.models import Report
+
+    deadline = time.monotonic() + seconds
+    while Report.objects.filter(filed_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            return
+        stop.wait(0.3)
+
+
+def run_demo(
+    *, host: str, port: int, microblog_port: int, world: tuple[int, int, int] = (200, 400, 4)
+) -> int:
+    """Seed the demo world and run every process until Ctrl-C; exit 0 when stopped so."""
+    with _StopSignal() as stop:
+        children = _Children(settings.SHIELDWALL.home / "demo-logs", stop)
+        try:
+            return _run(host, port, microblog_port, world, stop, children)
+        except Stopped:
+            print("\nStopping…", flush=True)
+            return 0
+        except RuntimeError as exc:
+            print(f"shieldwall demo: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            children.stop()
+            if stop.event.is_set():
+                print("Stopped.", flush=True)
+
+
+def _run(
+    host: str,
+    port: int,
+    microblog_port: int,
+    world: tuple[int, int, int],
+    stop: _StopSignal,
+    children: _Children,
+) -> int:
     home: Path = settings.SHIELDWALL.home
     allow_private = _allow_own_loopback(host)
     mb_home = home / "microblog"
-    logs = home / "demo-logs"
+    logs = children.logs
     logs.mkdir(parents=True, exist_ok=True)
     sw_url = f"http://{host}:{port}"
     mb_url = f"http://{host}:{microblog_port}"
@@ -202,6 +311,7 @@ def run_demo(*, host: str, port: int, microblog_port: int) -> int:
     api_key = _ensure_api_key(state)
     secret = _ensure_webhook(state, f"{mb_url}/hooks/shieldwall")
     _save_state(home, state)
+    stop.check()
 
     base_env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     mb_env = {
@@ -215,15 +325,10 @@ def run_demo(*, host: str, port: int, microblog_port: int) -> int:
         "SHIELDWALL_WEBHOOK_SECRET": secret,
     }
     known_dir = home / "demo-known"
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "microblog", "known-pictures", str(known_dir)],
-        env=mb_env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    children.run("known-pictures", ["-m", "microblog", "known-pictures", str(known_dir)], mb_env)
     _ensure_bank(sorted(known_dir.glob("known-*.jpg")))
+    stop.check()
 
-    children = _Children(logs)
     sw_env = {
         **base_env,
         "SHIELDWALL_ALLOWED_HOSTS": f"{host},127.0.0.1,localhost",
@@ -231,64 +336,26 @@ def run_demo(*, host: str, port: int, microblog_port: int) -> int:
         "SHIELDWALL_SECURE_COOKIES": "false",
         "SHIELDWALL_ALLOW_PRIVATE_HOSTS": allow_private,
     }
-    try:
-        children.start(
-            "shieldwall-serve",
-            [
-                "-m",
-                "shieldwall.cli",
-                "serve",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-            ],
-            sw_env,
-        )
-        children.start("shieldwall-worker", ["-m", "shieldwall.cli", "worker"], sw_env)
-        children.start(
-            "microblog",
-            ["-m", "microblog", "serve", "--host", host, "--port", str(microblog_port)],
-            mb_env,
-        )
-        _wait_for(f"{sw_url}/healthz", children)
-        _wait_for(f"{mb_url}/", children)
-        print("Seeding the microblog (the first run takes a little while)…", flush=True)
-        seeded = subprocess.run(
-            [sys.executable, "-m", "microblog", "seed"], env=mb_env, check=False
-        )
-        if seeded.returncode != 0:
-            print("shieldwall demo: seeding failed; see the messages above", file=sys.stderr)
-            return 1
-        print(
-            f"""
-Shieldwall demo is running. Press Ctrl-C to stop.
+    serve = ["-m", "shieldwall.cli", "serve", "--host", host, "--port", str(port)]
+    children.start("shieldwall-serve", [*serve, "--workers", "2"], sw_env)
+    children.start("shieldwall-worker", ["-m", "shieldwall.cli", "worker"], sw_env)
+    children.start(
+        "microblog",
+        ["-m", "microblog", "serve", "--host", host, "--port", str(microblog_port)],
+        mb_env,
+    )
+    _wait_for(f"{sw_url}/healthz", children)
+    _wait_for(f"{mb_url}/", children)
+    print("Seeding the microblog and a few reports (the first run takes a little while)…")
+    accounts, posts, videos = world
+    size = ["--accounts", str(accounts), "--posts", str(posts), "--videos", str(videos)]
+    seeded = children.run("seed", ["-m", "microblog", "seed", *size], mb_env)
+    _wait_until_filed(stop)
+    from shieldwall.demo_stories import stories  # it reads the queue, with the names above
 
-  Microblog (Tidepool)  {mb_url}/
-      log in as {MICROBLOG_USER[0]} / {MICROBLOG_USER[1]}, or sign up
-      try posting a picture from {known_dir}: it is in the bank "{BANK}" and is refused
-  Moderator desk        {sw_url}/desk/
-      moderator {MODERATOR[0]} / {MODERATOR[1]}
-      admin     {ADMIN[0]} / {ADMIN[1]}  (also {sw_url}/admin/)
-      report a post on Tidepool (its ⋯ menu) and the case appears here
-  Public report page    {sw_url}/report
-  Shieldwall API        {sw_url}/api/v1/docs
-  Issue an action       shieldwall action issue remove_post POST_ID --reason demo
-  Logs                  {logs}
-""",
-            flush=True,
-        )
-        while (name := children.dead()) is None:
-            time.sleep(1)
-        print(f"shieldwall demo: {name} stopped; see {logs}/{name}.log", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping…", flush=True)
-        return 0
-    except RuntimeError as exc:
-        print(f"shieldwall demo: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        children.stop()
+    print(stories(sw_url=sw_url, mb_url=mb_url, known_dir=known_dir, logs=logs, seeded=seeded))
+    sys.stdout.flush()
+    while (name := children.dead()) is None:
+        stop.wait(1)
+    print(f"shieldwall demo: {name} stopped; see {logs}/{name}.log", file=sys.stderr)
+    return 1

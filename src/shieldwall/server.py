@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from gunicorn.app.base import BaseApplication
 
 from shieldwall.wsgi import application
+
+MAX_SOCKET_PATH = 100  # bytes; a Unix socket's path may hold 107 on Linux, 103 elsewhere
 
 
 class _Server(BaseApplication):
@@ -23,12 +30,35 @@ class _Server(BaseApplication):
         return application
 
 
+def control_socket(home: Path, host: str, port: int) -> str:
+    """Where this serve's gunicorn control socket lives: its own, never another serve's.
+
+    Gunicorn 27 puts every instance's socket at one path per user by default
+    ($XDG_RUNTIME_DIR/gunicorn.ctl), so a second serve on the machine would take over the
+    first one's (and remove it on exit). One per address in the home instead, which two live
+    serves cannot share; in a private temporary folder when the home's path is too long.
+    """
+    path = home / "run" / f"gunicorn-{host}-{port}.ctl"
+    if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return str(path)
+    folder = tempfile.mkdtemp(prefix="shieldwall-serve-")
+    atexit.register(_remove_folder, folder)
+    return os.path.join(folder, "gunicorn.ctl")
+
+
+def _remove_folder(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
 def serve(*, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until interrupted; each worker process keeps its own match index."""
     config = settings.SHIELDWALL
     timeout = int(config.decode_timeout_seconds) + 30
     _Server(
         {
+            "control_socket": control_socket(settings.SHIELDWALL.home, host, port),
             "bind": f"{host}:{port}",
             "workers": max(1, workers),
             "threads": max(1, threads),

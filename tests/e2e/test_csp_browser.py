@@ -11,7 +11,8 @@ import pytest
 
 from tests.cli_support import Shieldwall
 from tests.e2e.browser_support import browser_fixture, screenshot  # noqa: F401  (fixture)
-from tests.e2e.test_desk_browser import PASSWORD, _platform_reports_a_banked_image, desk  # noqa: F401
+from tests.e2e.desk_support import PASSWORD
+from tests.e2e.test_desk_browser import _platform_reports_a_banked_image
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +26,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 def test_no_page_breaks_the_content_security_policy(
     browser: Any,
-    desk: tuple[str, str],  # noqa: F811  (the fixture imported above)
+    desk: tuple[str, str],
     sw: Shieldwall,
     tmp_path: Path,
 ) -> None:
@@ -61,6 +62,10 @@ def test_no_page_breaks_the_content_security_policy(
         assert page.locator("#queue-results tbody tr").first.evaluate(
             "el => el.classList.contains('current')"
         )  # desk.js ran
+        # The live counts poll by themselves (every 10 s), with no eval under the CSP.
+        with page.expect_response(lambda r: "/desk/counts" in r.url, timeout=15_000) as polled:
+            pass
+        assert polled.value.status == 200
         collect()
         page.keyboard.press("Enter")
         page.wait_for_url(f"{base}/desk/case/**")

@@ -35,6 +35,7 @@ class Receiver:
     status: int = 200
     fail_until: float = 0.0  # time.time() before which it answers 500
     delay: float = 0.0  # seconds to hold each request after applying it
+    answer: bytes = b""  # a body for 2xx answers (an ack), sent with status 200
     arrivals: list[Arrival] = field(default_factory=list)
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)
     accepted: dict[str, int] = field(default_factory=dict)  # 2xx answers per action id
@@ -90,7 +91,7 @@ class Receiver:
                 self.accepted[action_id] = self.accepted.get(action_id, 0) + 1
             if self.delay:
                 time.sleep(self.delay)
-            return 204
+            return 200 if self.answer else 204
         finally:
             with self.lock:
                 self.in_progress.discard(action_id)
@@ -110,9 +111,12 @@ class Receiver:
                     self.close_connection = True
                     return
                 code = receiver.handle(dict(self.headers.items()), body)
+                answer = receiver.answer if code == 200 else b""
                 self.send_response(code)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

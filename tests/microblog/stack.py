@@ -118,6 +118,39 @@ class Stack:
         page = httpx.get(f"{self.mb_url}/@{handle}", timeout=30).text
         return page.split('data-account-id="')[1].split('"')[0]
 
+    def shieldwall_python(self, code: str, *args: str) -> str:
+        """Run Python against this stack's Shieldwall database; return its last line printed."""
+        proc = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env={**self.sw.env, "DJANGO_SETTINGS_MODULE": "shieldwall.settings"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return (proc.stdout.strip().splitlines() or [""])[-1]
+
+    def staff(self, username: str, role: str) -> httpx.Client:
+        """A browser-like session at Shieldwall's desk, logged in as a new staff member."""
+        password = "stack-staff-" + uuid.uuid4().hex
+        self.shieldwall_python(STAFF, username, role, password)
+        http = httpx.Client(base_url=self.sw_url, timeout=60, follow_redirects=False)
+        page = http.get("/accounts/login/")
+        token = CSRF.search(page.text)
+        assert token, page.text[-2000:]
+        r = http.post(
+            "/accounts/login/",
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "username": username,
+                "password": password,
+                "next": "/desk/",
+            },
+        )
+        assert r.status_code == 302, r.text[-2000:]
+        return http
+
     def issue(self, kind: str, subject_id: str) -> str:
         """Issue an action through Shieldwall's command line; return its id."""
         r = self.sw("action", "issue", kind, subject_id, "--reason", "test")
@@ -193,6 +226,15 @@ def running_stack(tmp: Path, *, webhooks: bool = True) -> Iterator[Stack]:
             stack.stop()
 
 
+STAFF = """
+import sys
+from shieldwall.cli import _setup
+_setup()
+from shieldwall.core.actors import cli_actor
+from shieldwall.core.staff import create_staff_user
+username, role, password = sys.argv[1:4]
+create_staff_user(username=username, roles=[role], actor=cli_actor(), password=password)
+"""
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 POST_URL = re.compile(r"/p/(p_[0-9a-f]+)$")
 
@@ -202,6 +244,7 @@ class Person:
 
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+        self.last_page = ""  # the page shown after the last compose
 
     def __enter__(self) -> Person:
         return self
@@ -237,7 +280,7 @@ class Person:
         )
         assert r.status_code == 302, r.text[-2000:]
         location = r.headers["location"]
-        shown = self.http.get(location).text
+        shown = self.last_page = self.http.get(location).text
         flash = re.search(r'<p class="flash[^"]*">([^<]*)</p>', shown)
         message = flash.group(1) if flash else ""
         match = POST_URL.search(location)

@@ -10,6 +10,13 @@ import pytest
 from tests.microblog.stack import Person, Stack, running_stack
 
 pytestmark = pytest.mark.slow
+ACKS = """
+import json
+from shieldwall.cli import _setup
+_setup()
+from shieldwall.integrations.models import Action
+print(json.dumps(sorted([a.kind, a.ack_status] for a in Action.objects.all())))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -32,3 +39,5 @@ def test_pull_applies_and_acknowledges_each_action_once(stack: Stack) -> None:
         assert "No posts are shown for" in person.get("/tag/placeholdertag").text
         again = stack.microblog("pull-actions")
         assert again.out.strip() == "read 0 actions"
+        acks = stack.shieldwall_python(ACKS)
+        assert acks == '[["remove_post", "applied"], ["suppress_hashtag", "applied"]]'

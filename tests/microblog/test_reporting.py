@@ -35,6 +35,7 @@ CSE_LABELS = (
 )
 HEADING = re.compile(r'<h1 id="report-heading"[^>]*>([^<]*)</h1>')
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 BUTTON = re.compile(r'<button[^>]*name="option" value="([^"]+)"[^>]*>(?:<span>)?([^<]+)')
 
 STORED = """
@@ -240,6 +241,76 @@ def test_cse_path_is_rendered_from_the_tree_and_stored(
     mine = person.get("/reports").text
     assert report_id in mine
     assert "In review" in mine
+
+
+def _form(page: str, action: str) -> dict[str, str]:
+    """The hidden fields of the POST form with this action on a page."""
+    form = page.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+
+
+def test_done_leads_away_from_the_post_and_offers_mute_and_block(
+    stack: Stack, person: Person, author: Author
+) -> None:
+    handle, post_id = author.handle, author.image_post
+    walk = Reporter(person, f"/p/{post_id}/report")
+    for label in ("Start report", "Everyone", "Spam"):
+        walk.click(label)
+    done_url = walk.click("Submit").headers["location"]
+    done = person.get(done_url).text
+    assert Step.read(httpx.Response(200, text=done)).heading == "Done"
+    actions = done.split('class="report-actions"')[-1]
+    assert 'href="/"' in actions  # Done goes home
+    assert f'href="/p/{post_id}"' not in done  # never back to the reported media
+    assert f"Mute @{handle}" in done
+    assert f"Block @{handle}" in done
+
+    r = person.http.post(f"/@{handle}/mute", data=_form(done, f"/@{handle}/mute"))
+    assert (r.status_code, r.headers["location"]) == (302, done_url)
+    after = person.get(done_url).text
+    assert f"You muted @{handle}" in after
+    assert f"Mute @{handle}" not in after
+    home = person.get("/").text
+    assert not any(f"/p/{p}" in home for p in [post_id, *author.others])
+    tag = person.get("/tag/placeholdertag").text
+    assert f"/p/{post_id}" not in tag
+    assert f"/p/{post_id}" not in person.get("/search", q="picture", tab="latest").text
+    assert f"/p/{post_id}" in author.person.get("/").text  # muting hides for the muter only
+    assert "You muted this account" in person.get(f"/@{handle}").text
+
+    r = person.http.post(f"/@{handle}/block", data=_form(after, f"/@{handle}/block"))
+    assert r.status_code == 302
+    profile = person.get(f"/@{handle}").text
+    assert "You blocked this account" in profile
+    assert f"/p/{post_id}" not in profile
+    mine, message = person.post("the reporter's own post")
+    assert mine, message
+    assert f"/p/{mine}" not in author.person.get("/").text  # a block works both ways
+    assert f"/p/{mine}" not in author.person.get(f"/@{_handle(person)}").text
+
+    unblock = person.get(f"/@{handle}").text
+    r = person.http.post(f"/@{handle}/unblock", data=_form(unblock, f"/@{handle}/unblock"))
+    assert r.status_code == 302
+    unmute = person.get(f"/@{handle}").text
+    person.http.post(f"/@{handle}/unmute", data=_form(unmute, f"/@{handle}/unmute"))
+    assert f"/p/{post_id}" in person.get("/").text
+
+
+def test_mute_and_block_need_a_login_a_post_and_another_account(
+    stack: Stack, person: Person, author: Author
+) -> None:
+    own = _handle(person)
+    with Person(stack.mb_url) as anonymous:
+        r = anonymous.http.post(f"/@{author.handle}/block", data={})
+        assert r.status_code in (302, 403)
+    token = CSRF_TOKEN.search(person.get("/").text)
+    assert token
+    data = {"csrfmiddlewaretoken": token.group(1), "next": "//evil.example/"}
+    assert person.get(f"/@{author.handle}/block").status_code == 405
+    assert person.http.post(f"/@{own}/block", data=data).status_code == 404  # not yourself
+    assert person.http.post("/@nobody_here_at_all/mute", data=data).status_code == 404
+    r = person.http.post(f"/@{author.handle}/mute", data=data)
+    assert r.headers["location"] == f"/@{author.handle}"  # never off-site
 
 
 def test_back_returns_to_the_previous_step_and_other_paths_work(

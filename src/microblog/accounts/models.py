@@ -42,3 +42,53 @@ class Profile(models.Model):
     @property
     def initial(self) -> str:
         return (self.display_name or self.handle)[:1].upper()
+
+
+class Block(models.Model):
+    """One person blocked another: neither sees the other's posts in timelines, tags or search."""
+
+    blocker = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="blocking")
+    blocked = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    """One person muted another: the muted account's posts leave their timelines, tags and
+    search; the muted account is not told and still sees theirs."""
+
+    muter = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="muting")
+    muted = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="muted_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(
+                condition=~models.Q(muter=models.F("muted")), name="mute_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} mutes {self.muted_id}"
+
+
+def hidden_authors(viewer: Profile | None) -> models.QuerySet[Profile]:
+    """The accounts whose posts this viewer does not see: muted, blocked, or blocking them."""
+    if viewer is None:
+        return Profile.objects.none()
+    return Profile.objects.filter(
+        models.Q(muted_by__muter=viewer)
+        | models.Q(blocked_by__blocker=viewer)
+        | models.Q(blocking__blocked=viewer)
+    )

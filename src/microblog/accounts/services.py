@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from microblog.accounts.models import Profile
+from microblog.accounts.models import Block, Mute, Profile
 from microblog.safety import events
 from shieldwall_client import events as sw_events
 
@@ -69,3 +69,39 @@ def sign_up(
             ]
         )
     return profile
+
+
+def block(*, by: Profile, target: Profile) -> bool:
+    """`by` blocks `target` (once); False when it was blocked already."""
+    if by.pk == target.pk:
+        raise ValueError("an account cannot block itself")
+    _, made = Block.objects.get_or_create(blocker=by, blocked=target)
+    return made
+
+
+def unblock(*, by: Profile, target: Profile) -> bool:
+    """Lift a block; False when there was none."""
+    return bool(Block.objects.filter(blocker=by, blocked=target).delete()[0])
+
+
+def mute(*, by: Profile, target: Profile) -> bool:
+    """`by` mutes `target` (once); False when it was muted already."""
+    if by.pk == target.pk:
+        raise ValueError("an account cannot mute itself")
+    _, made = Mute.objects.get_or_create(muter=by, muted=target)
+    return made
+
+
+def unmute(*, by: Profile, target: Profile) -> bool:
+    """Lift a mute; False when there was none."""
+    return bool(Mute.objects.filter(muter=by, muted=target).delete()[0])
+
+
+def relation(viewer: Profile | None, other: Profile) -> tuple[bool, bool]:
+    """Whether the viewer has (blocked, muted) the other account."""
+    if viewer is None or viewer.pk == other.pk:
+        return False, False
+    return (
+        Block.objects.filter(blocker=viewer, blocked=other).exists(),
+        Mute.objects.filter(muter=viewer, muted=other).exists(),
+    )

@@ -25,9 +25,10 @@ def _with_related(qs: PostQuerySet) -> QuerySet[Post]:
     return qs.select_related("author").prefetch_related("media", "hashtags")
 
 
-def home_timeline(*, signed_in: bool) -> QuerySet[Post]:
-    """Every visible post, newest first; limited ones only for people who are logged in."""
-    return _with_related(Post.objects.for_viewer(signed_in=signed_in)).order_by(
+def home_timeline(*, signed_in: bool, viewer: Profile | None = None) -> QuerySet[Post]:
+    """Every visible post the viewer has not muted or blocked, newest first; limited ones
+    only for people who are logged in."""
+    return _with_related(Post.objects.for_viewer(signed_in=signed_in).seen_by(viewer)).order_by(
         "-created_at", "-id"
     )
 
@@ -48,14 +49,15 @@ class TagPage:
     posts: QuerySet[Post]
 
 
-def tag_page(name: str) -> TagPage:
-    """The posts carrying a hashtag, newest first; never a limited one."""
+def tag_page(name: str, viewer: Profile | None = None) -> TagPage:
+    """The posts carrying a hashtag, newest first; never a limited one, and none of those the
+    viewer muted or blocked."""
     name = hashtags.normalise(name)
     if Hashtag.objects.filter(name=name, suppressed_at__isnull=False).exists():
         return TagPage(name=name, suppressed=True, posts=Post.objects.none())
-    posts = _with_related(Post.objects.unlimited().filter(hashtags__name=name)).order_by(
-        "-created_at", "-id"
-    )
+    posts = _with_related(
+        Post.objects.unlimited().seen_by(viewer).filter(hashtags__name=name)
+    ).order_by("-created_at", "-id")
     return TagPage(name=name, suppressed=False, posts=posts)
 
 
@@ -89,9 +91,12 @@ def touches_suppressed_tag(query: str) -> bool:
     )
 
 
-def search(query: str, tab: str) -> QuerySet[Post] | QuerySet[Profile]:
+def search(
+    query: str, tab: str, viewer: Profile | None = None
+) -> QuerySet[Post] | QuerySet[Profile]:
     """One search tab's results; a query naming a suppressed hashtag finds nothing anywhere,
-    and no tab lists a limited post."""
+    no tab lists a limited post, and posts of accounts the viewer muted or blocked are left
+    out."""
     terms = _terms(query)
     if tab == "people":
         if not terms or touches_suppressed_tag(query):
@@ -112,7 +117,7 @@ def search(query: str, tab: str) -> QuerySet[Post] | QuerySet[Profile]:
         else:
             cond &= Q(text__icontains=t) | Q(hashtags__name=hashtags.normalise(t))
     # Limited posts are in no tab: search is how sellers' material spreads.
-    qs = Post.objects.unlimited().without_suppressed_tags().filter(cond)
+    qs = Post.objects.unlimited().seen_by(viewer).without_suppressed_tags().filter(cond)
     if tab == "photos":
         qs = qs.with_media("image")
     elif tab == "videos":

@@ -30,4 +30,8 @@ def post_menu(post: Post, viewer: Profile | None) -> list[MenuItem]:
         items.append(
             MenuItem("Delete post", "post", reverse("delete_post", args=[post.public_id]), True)
         )
+    elif viewer is not None:  # the posts shown are never by accounts the viewer hid already
+        handle = post.author.handle
+        items.append(MenuItem(f"Mute @{handle}", "post", reverse("mute", args=[handle])))
+        items.append(MenuItem(f"Block @{handle}", "post", reverse("block", args=[handle]), True))
     return items

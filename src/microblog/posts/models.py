@@ -7,7 +7,7 @@ import secrets
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from microblog.accounts.models import Profile
+from microblog.accounts.models import Profile, hidden_authors
 
 
 def new_post_id() -> str:
@@ -52,6 +52,12 @@ class PostQuerySet(QuerySet["Post"]):
         """What a timeline shows this viewer: limited posts (behind an interstitial) only to
         people who are logged in."""
         return self.visible() if signed_in else self.unlimited()
+
+    def seen_by(self, viewer: Profile | None) -> PostQuerySet:
+        """Without the posts of accounts the viewer muted or blocked, or that blocked them."""
+        if viewer is None:
+            return self
+        return self.exclude(author__in=hidden_authors(viewer))
 
     def without_suppressed_tags(self) -> PostQuerySet:
         """Posts carrying no suppressed hashtag."""

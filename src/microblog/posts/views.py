@@ -17,6 +17,8 @@ from microblog.posts.models import Media, Post
 from microblog.safety.scanning import UploadRefused
 
 PAGE_SIZE = 20
+DRAFT = "compose_draft"  # what was typed into a post that was not published
+MAX_DRAFT = 2000
 
 
 def _page(request: HttpRequest, items: object) -> object:
@@ -30,8 +32,13 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "microblog/home.html",
         {
-            "page": _page(request, feeds.home_timeline(signed_in=request.user.is_authenticated)),
-            "form": ComposeForm(),
+            "page": _page(
+                request,
+                feeds.home_timeline(
+                    signed_in=request.user.is_authenticated, viewer=viewer_profile(request)
+                ),
+            ),
+            "form": ComposeForm(initial=request.session.pop(DRAFT, None)),
             "trending": feeds.trending_tags(),
         },
     )
@@ -44,8 +51,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     author = viewer_profile(request)
     form = ComposeForm(request.POST)
     if author is None or not form.is_valid():
-        messages.error(request, "Posts are at most 500 characters.")
-        return redirect("home")
+        return _not_published(request, "Posts are at most 500 characters.")
     try:
         uploads = [
             storage.identify(f.read(), form.cleaned_data["alt_text"])
@@ -53,13 +59,20 @@ def compose(request: HttpRequest) -> HttpResponse:
         ]
         post = services.publish_post(author=author, text=form.cleaned_data["text"], uploads=uploads)
     except storage.UnreadableUpload as exc:
-        messages.error(request, str(exc))
-        return redirect("home")
+        return _not_published(request, str(exc))
     except UploadRefused as exc:
-        messages.error(request, exc.message)
-        return redirect("home")
+        return _not_published(request, exc.message)
     messages.success(request, "Your post was published.")
     return redirect("post", public_id=post.public_id)
+
+
+def _not_published(request: HttpRequest, message: str) -> HttpResponse:
+    """Back to the compose box with the message, and with what was typed still in it."""
+    messages.error(request, message)
+    draft = {k: request.POST.get(k, "")[:MAX_DRAFT] for k in ("text", "alt_text")}
+    if any(draft.values()):
+        request.session[DRAFT] = draft
+    return redirect("home")
 
 
 @require_GET
@@ -116,7 +129,7 @@ def delete_post(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
     """A hashtag's posts; a suppressed tag shows nothing."""
-    page = feeds.tag_page(name)
+    page = feeds.tag_page(name, viewer_profile(request))
     return render(
         request,
         "microblog/tag.html",
@@ -131,7 +144,7 @@ def search(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "top")
     if tab not in feeds.SEARCH_TABS:
         tab = "top"
-    results = feeds.search(query, tab) if query else None
+    results = feeds.search(query, tab, viewer_profile(request)) if query else None
     return render(
         request,
         "microblog/search.html",

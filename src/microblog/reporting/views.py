@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from microblog.accounts.models import Profile
+from microblog.accounts.services import relation
 from microblog.posts.context import viewer_profile
 from microblog.posts.models import Post
 from microblog.reporting import flows, services
@@ -221,16 +222,23 @@ def report_done(request: HttpRequest, report_id: str) -> HttpResponse:
     except flows.FlowUnavailable:
         flow = None
     done = next((s for s in flow.steps.values() if s.kind == "done"), None) if flow else None
-    back = reverse("home")
-    if filed.subject_type == "post":
-        if Post.objects.visible().filter(public_id=filed.subject_id).exists():
-            back = reverse("post", args=[filed.subject_id])
-    elif Profile.objects.filter(public_id=filed.subject_id, suspended_at__isnull=True).exists():
-        back = reverse("profile", args=[filed.subject_handle])
+    # Done leads away from what was reported, never back to it; the reporter may rather
+    # not see that account again: block and mute are offered right here.
+    account = Profile.objects.filter(handle=filed.subject_handle, suspended_at__isnull=True).first()
+    if account is not None and reporter is not None and account.pk == reporter.pk:
+        account = None
+    blocked, muted = relation(reporter, account) if account is not None else (False, False)
     return render(
         request,
         "microblog/report_done.html",
-        {"filed": filed, "step": done, "back": back},
+        {
+            "filed": filed,
+            "step": done,
+            "back": reverse("home"),
+            "account": account,
+            "blocked": blocked,
+            "muted": muted,
+        },
     )
 
 

@@ -17,15 +17,22 @@ from shieldwall_client.models import Action
 
 log = logging.getLogger(__name__)
 
-APPLIED, IGNORED, DUPLICATE = "applied", "ignored", "duplicate"
+APPLIED, IGNORED = "applied", "ignored"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What applying an action did: applied, ignored (with why), or duplicate (seen before)."""
+    """What applying an action did: applied or ignored (with why); `duplicate` when it had
+    been applied before, with what was done then."""
 
     status: str
     detail: str = ""
+    duplicate: bool = False
+
+
+def _earlier(action_id: str) -> Outcome:
+    row = AppliedAction.objects.get(action_id=action_id)
+    return Outcome(row.outcome, row.detail, duplicate=True)
 
 
 class _Ignored(Exception):
@@ -98,9 +105,10 @@ HANDLERS: dict[str, tuple[str, Callable[[str], None]]] = {
 
 
 def apply_action(action: Action, *, via: str) -> Outcome:
-    """Apply an action once: a second delivery of the same id changes nothing."""
+    """Apply an action once: a second delivery of the same id changes nothing, and is told
+    what the first did (so an answer lost on the way is given again)."""
     if AppliedAction.objects.filter(action_id=action.id).exists():
-        return Outcome(DUPLICATE)
+        return _earlier(action.id)
     status, detail = APPLIED, ""
     try:
         with transaction.atomic():
@@ -125,6 +133,6 @@ def apply_action(action: Action, *, via: str) -> Outcome:
                 via=via,
             )
     except IntegrityError:  # the same action applied concurrently by another delivery
-        return Outcome(DUPLICATE)
+        return _earlier(action.id)
     log.info("action %s (%s) %s via %s", action.id, action.kind, status, via)
     return Outcome(status, detail)

@@ -6,7 +6,7 @@ import logging
 import time
 
 from microblog.safety import shieldwall
-from microblog.safety.actions import DUPLICATE, IGNORED, apply_action
+from microblog.safety.actions import IGNORED, apply_action
 from microblog.safety.models import PullCursor
 from shieldwall_client import ShieldwallUnavailable
 
@@ -29,11 +29,11 @@ def pull_once(*, limit: int = 100) -> int:
                 log.exception("applying action %s failed", action.id)
                 client.ack(action.id, "failed", type(exc).__name__)
                 continue
-            if outcome.status != DUPLICATE:
-                if outcome.status == IGNORED:
-                    client.ack(action.id, "ignored", outcome.detail)
-                else:
-                    client.ack(action.id, "applied", outcome.detail)
+            # A duplicate is acknowledged again: an earlier ack may have been lost on the way.
+            if outcome.status == IGNORED:
+                client.ack(action.id, "ignored", outcome.detail)
+            else:
+                client.ack(action.id, "applied", outcome.detail)
         read += len(page.actions)
         if page.next and page.next != cursor.after:
             cursor.after = page.next

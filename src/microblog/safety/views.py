@@ -1,4 +1,9 @@
-"""Shieldwall's signed webhook: verify, then apply the action once by its id."""
+"""Shieldwall's signed webhook: verify, apply the action once by its id, and acknowledge.
+
+The 2xx answer is the acknowledgement (docs/integration.md): `{"status": "applied" |
+"ignored", "detail": ...}`. A redelivery is answered with what the first delivery did, so an
+answer lost on the way is given again; Shieldwall keeps the first ack it reads.
+"""
 
 from __future__ import annotations
 
@@ -35,4 +40,6 @@ def shieldwall_hook(request: HttpRequest) -> JsonResponse:
             return JsonResponse({"error": "the body is not an action"}, status=400)
         return JsonResponse({"error": "bad signature"}, status=401)
     outcome = apply_action(action, via="webhook")
-    return JsonResponse({"status": outcome.status, "detail": outcome.detail})
+    return JsonResponse(
+        {"status": outcome.status, "detail": outcome.detail, "duplicate": outcome.duplicate}
+    )

@@ -22,13 +22,21 @@ from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
     CaseComment,
-    CaseMedia,
     CaseState,
     Decision,
     MediaView,
     Tier,
 )
-from shieldwall.cases.services import DECISIONS_FOR, get_case
+from shieldwall.cases.post_cards import (
+    MediaItem,
+    PostCard,
+    Reach,
+    media_items,
+    post_cards,
+    post_media_ids,
+    reach_of,
+)
+from shieldwall.cases.services import DECISIONS_FOR, case_posts, get_case
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.models import AuditEvent
 from shieldwall.core.roles import (
@@ -42,17 +50,17 @@ from shieldwall.core.roles import (
     VIEW_MEDIA,
     VIEW_REPORTER,
 )
-from shieldwall.integrations.models import Action
+from shieldwall.integrations.queries import ActionState, action_states
 from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import Report
-from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
-from shieldwall.subjects.profile import media_url_shown
+from shieldwall.subjects.models import Account, Post
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(minutes=15)
 MAX_REPORTS_SHOWN = 100
-MAX_REACH_SAMPLES = 60
+MAX_POSTS_SHOWN = 50  # posts reported with a case shown in full; the rest are listed
+SETTLING = timedelta(minutes=10)  # the desk refreshes unsettled actions this long
 
 SIGNAL_LABELS = {
     "verified_bank_match": "Verified bank match",
@@ -79,8 +87,8 @@ DECISION_VERBS = {
     Decision.NO_VIOLATION: "No violation",
 }
 DECISION_EFFECTS = {
-    Decision.REMOVED_POST: "The post (and every reported copy) is removed on the platform; "
-    "its media's hashes go into the platform-removed bank, so it can never be posted again.",
+    Decision.REMOVED_POST: "The post is removed on the platform; its media's hashes go into "
+    "the platform-removed bank, so it can never be posted again.",
     Decision.REMOVED_MEDIA: "The media is removed from the platform; its hashes go into the "
     "platform-removed bank, so it can never be posted again.",
     Decision.SUSPENDED_ACCOUNT: "The account is suspended on the platform.",
@@ -129,6 +137,19 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
+class Shortcut:
+    """A key (or keys) the page answers, listed in its shortcuts dialog."""
+
+    keys: tuple[str, ...]
+    action: str
+
+    @property
+    def id(self) -> str:
+        """What the browser test and the dialog's rows name it by."""
+        return "".join(self.keys) if len(self.keys) == 1 else "/".join(self.keys)
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One case as the queue lists it."""
 
@@ -161,6 +182,18 @@ class QueuePage:
     @property
     def bulk_decisions(self) -> list[tuple[str, str]]:
         return [(d.value, verb) for d, verb in DECISION_VERBS.items()]
+
+    @property
+    def shortcuts(self) -> list[Shortcut]:
+        """The queue's keys for this viewer (x only where bulk selection exists)."""
+        keys = [
+            Shortcut(("j", "k"), "Next / previous case in the queue"),
+            Shortcut(("Enter",), "Open the highlighted case"),
+        ]
+        if self.can_bulk:
+            keys.append(Shortcut(("x",), "Select the highlighted case (bulk actions)"))
+        keys.append(Shortcut(("/",), "Go to the filters"))
+        return keys
 
 
 def _encode_cursor(case: Case) -> str:
@@ -375,28 +408,6 @@ class OtherCase:
 
 
 @dataclass(frozen=True)
-class ReachPoint:
-    """A post's cumulative reach at one moment."""
-
-    at: datetime
-    views: int
-    reshares: int
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Reach over time, with the polyline of a small sparkline (120 x 32)."""
-
-    points: tuple[ReachPoint, ...]
-    views_line: str
-    reshares_line: str
-
-    @property
-    def latest(self) -> ReachPoint | None:
-        return self.points[-1] if self.points else None
-
-
-@dataclass(frozen=True)
 class AccountView:
     """The reported account: age, size and history with us."""
 
@@ -407,15 +418,6 @@ class AccountView:
     age: str
     posts: int
     other_cases: tuple[OtherCase, ...]
-
-
-@dataclass(frozen=True)
-class MediaItem:
-    """A media item of the case, blurred until revealed; `url` if the platform gave one on its
-    registered media hosts (any other address is never loaded by a moderator's browser)."""
-
-    media: CaseMedia
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -454,12 +456,56 @@ class CaseDetail:
     media: list[MediaItem]
     comments: list[CaseComment]
     audit: list[AuditEvent]
-    actions: list[Action]
+    actions: list[ActionState]
     decisions: list[DecisionButton]
     can: Permissions
     must_view: bool
     staff: list[str] = field(default_factory=list)
     next_case: str = ""
+    posts: list[PostCard] = field(default_factory=list)  # reported with the case
+    posts_not_shown: list[str] = field(default_factory=list)
+    viewer_id: int | None = None
+
+    @property
+    def actions_settling(self) -> bool:
+        """Whether an action may still change (delivery or ack): the page keeps it fresh."""
+        return actions_settling(self.actions)
+
+    @property
+    def also_count(self) -> int:
+        return len(self.posts) + len(self.posts_not_shown)
+
+    @property
+    def choose_posts(self) -> bool:
+        """Whether "Remove post" offers a choice of the posts reported with this one."""
+        return bool(self.posts or self.posts_not_shown) and any(
+            b.value == Decision.REMOVED_POST for b in self.decisions
+        )
+
+    @property
+    def shortcuts(self) -> list[Shortcut]:
+        """The keys that work on this case for this viewer, and only those."""
+        keys: list[Shortcut] = []
+        open_ = self.case.is_open
+        if open_ and self.can.decide:
+            after = " (after revealing the media)" if self.must_view else ""
+            keys += [Shortcut((b.key,), b.verb + after) for b in self.decisions]
+        if open_ and self.can.acknowledge and self.case.state != CaseState.ESCALATED:
+            keys.append(Shortcut(("e",), "Escalate to a lead"))
+        if open_ and self.can.assign and self.case.assignee_id != self.viewer_id:
+            keys.append(Shortcut(("a",), "Assign to me"))
+        if self.can.comment:
+            keys.append(Shortcut(("c",), "Write a comment"))
+        if self.can.view_media and self.media:
+            keys.append(Shortcut(("v",), "Reveal the first media item"))
+        return keys
+
+    def find_media(self, media_id: str) -> MediaItem | None:
+        """A media tile of the page, in the case's media or one of its posts."""
+        for item in [*self.media, *(m for p in self.posts for m in p.media)]:
+            if item.media_id == media_id:
+                return item
+        return None
 
     @property
     def signal_labels(self) -> list[str]:
@@ -514,31 +560,8 @@ def _reporter(report: Report) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _sparkline(values: list[int], width: int = 120, height: int = 32) -> str:
-    if len(values) < 2:
-        return ""
-    top = max(values) or 1
-    step = width / (len(values) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
-    )
-
-
 def _reach(case: Case) -> Reach | None:
-    if case.subject_type != "post":
-        return None
-    samples = list(
-        PostMetrics.objects.filter(post__post_id=case.subject_id)
-        .order_by("-at")
-        .values_list("at", "views", "reshares")[:MAX_REACH_SAMPLES]
-    )
-    samples.reverse()
-    points = tuple(ReachPoint(at, views, reshares) for at, views, reshares in samples)
-    return Reach(
-        points,
-        _sparkline([p.views for p in points]),
-        _sparkline([p.reshares for p in points]),
-    )
+    return reach_of(case.subject_id) if case.subject_type == "post" else None
 
 
 def _age(created: datetime | None, now: datetime) -> str:
@@ -595,15 +618,12 @@ def _decisions(case: Case, has_media: bool) -> list[DecisionButton]:
     ]
 
 
-def _actions(case: Case, media_ids: list[str]) -> list[Action]:
-    subjects = {case.subject_id, *media_ids}
+def _actions(case: Case, subject_ids: list[str]) -> list[ActionState]:
+    """What was sent to the platform about the case's subjects, and how it stands there."""
+    subjects = {case.subject_id, *subject_ids}
     if case.account_id:
         subjects.add(case.account_id)
-    return list(
-        Action.objects.filter(subject_id__in=subjects, created_at__gte=case.opened_at).order_by(
-            "seq"
-        )[:50]
-    )
+    return action_states(subject_ids=subjects, since=case.opened_at)
 
 
 def viewed_media(*, case: Case, actor: Actor) -> bool:
@@ -645,22 +665,16 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         )
         for r in stored
     ]
-    media = list(case.media.order_by("pk"))
-    types = dict(
-        PlatformMedia.objects.filter(media_id__in=[m.media_id for m in media]).values_list(
-            "media_id", "media_type"
-        )
-    )
-    for m in media:
-        m.media_type = m.media_type or types.get(m.media_id, "")
-    urls = {
-        media_id: url
-        for media_id, url in PostMedia.objects.filter(media_id__in=[m.media_id for m in media])
-        .exclude(url="")
-        .values_list("media_id", "url")
-        if media_url_shown(url)
-    }
+    case_media = list(case.media.order_by("pk").values_list("media_id", "media_type"))
+    media = media_items([m for m, _ in case_media], known_types=dict(case_media))
     has_media = bool(media)
+    others = [p for p in case_posts(case) if p != case.subject_id]
+    shown = post_cards(others[:MAX_POSTS_SHOWN], case_media={m.media_id for m in media})
+    subjects = [
+        *(m.media_id for m in media),
+        *others,
+        *(m.media_id for p in shown for m in p.media),
+    ]
     return CaseDetail(
         case=case,
         report_groups=_group(reports),
@@ -668,10 +682,10 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         subject=_subject(case),
         reach=_reach(case),
         account=_account(case, now),
-        media=[MediaItem(m, urls.get(m.media_id, "")) for m in media],
+        media=media,
         comments=list(case.comments.order_by("created_at")),
         audit=case_audit(case),
-        actions=_actions(case, [m.media_id for m in media]),
+        actions=_actions(case, subjects),
         decisions=_decisions(case, has_media),
         can=can,
         must_view=has_media
@@ -679,7 +693,38 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         and not viewed_media(case=case, actor=actor),
         staff=staff_usernames() if can.assign else [],
         next_case="" if case.is_open else next_case_id(actor=actor, user=user, after=public_id),
+        posts=shown,
+        posts_not_shown=others[MAX_POSTS_SHOWN:],
+        viewer_id=getattr(user, "pk", None),
     )
+
+
+@dataclass(frozen=True)
+class CaseActions:
+    """The actions part of a case page, refreshed on its own while actions settle."""
+
+    case: Case
+    actions: list[ActionState]
+
+    @property
+    def actions_settling(self) -> bool:
+        return actions_settling(self.actions)
+
+
+def case_actions(*, actor: Actor, public_id: str) -> CaseActions:
+    """What was sent to the platform about a case, and how each action stands there."""
+    require(actor, VIEW_CASES)
+    case = get_case(public_id)
+    others = [p for p in case_posts(case) if p != case.subject_id]
+    media = list(case.media.values_list("media_id", flat=True))
+    posted = [m for ids in post_media_ids(others).values() for m in ids]
+    return CaseActions(case, _actions(case, [*media, *others, *posted]))
+
+
+def actions_settling(actions: list[ActionState]) -> bool:
+    """Whether any recent action still waits for its delivery or the platform's ack."""
+    now = timezone.now()
+    return any(not a.settled and now - a.created_at < SETTLING for a in actions)
 
 
 def _group(reports: list[ReportView]) -> list[ReportGroup]:

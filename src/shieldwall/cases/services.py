@@ -500,7 +500,7 @@ def record_media_view(*, case_id: str, media_id: str, actor: Actor) -> MediaView
     require(actor, VIEW_MEDIA)
     with transaction.atomic():
         case = get_case(case_id)
-        if not case.media.filter(media_id=media_id).exists():
+        if not _case_shows_media(case, media_id):
             raise NotFound("media_not_found", f"Case {case_id} has no media {media_id!r}.")
         view = MediaView.objects.create(case=case, media_id=media_id, viewer=actor.label)
         audit.record(
@@ -513,12 +513,34 @@ def record_media_view(*, case_id: str, media_id: str, actor: Actor) -> MediaView
     return view
 
 
-def decide(*, case_id: str, decision: str, actor: Actor, note: str = "") -> Case:
-    """Close a case with a decision, issue its action and, for removals, bank the media."""
+def _case_shows_media(case: Case, media_id: str) -> bool:
+    """Whether the case page shows this media: the case's own, or on a post reported with it."""
+    if not media_id or case.media.filter(media_id=media_id).exists():
+        return bool(media_id)
+    posts = case_posts(case)
+    return (
+        PostMedia.objects.filter(post__post_id__in=posts, media_id=media_id).exists()
+        or PlatformMedia.objects.filter(post_id__in=posts, media_id=media_id).exists()
+    )
+
+
+def decide(
+    *,
+    case_id: str,
+    decision: str,
+    actor: Actor,
+    note: str = "",
+    post_ids: Sequence[str] | None = None,
+) -> Case:
+    """Close a case with a decision, issue its action and, for removals, bank the media.
+
+    `post_ids` are the posts reported with the case that a removal also takes (the case's
+    own post always goes); None takes every one. An id not in the case is refused.
+    """
     require(actor, ACT_ON_CASES)
     with transaction.atomic():
         case = get_case(case_id, for_update=True)
-        _decide(case, decision, actor, note)
+        _decide(case, decision, actor, note, post_ids)
     return case
 
 
@@ -537,7 +559,9 @@ def bulk_decide(*, case_ids: Sequence[str], decision: str, actor: Actor, note: s
     return len(cases)
 
 
-def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
+def _decide(
+    case: Case, decision: str, actor: Actor, note: str, post_ids: Sequence[str] | None = None
+) -> None:
     _require_open(case)
     if Report.objects.filter(case_link__case=case).exclude(resolution=Resolution.RESOLVED).exists():
         raise Conflict(
@@ -556,6 +580,7 @@ def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
         )
     reason = f"{case.category}"[:64]
     kind = ACTION_OF.get(Decision(decision))
+    removed_posts = _chosen_posts(case, post_ids) if decision == Decision.REMOVED_POST else []
     if decision == Decision.SUSPENDED_ACCOUNT:
         target = case.account_id or (case.subject_id if case.subject_type == "account" else "")
         if not target:
@@ -567,13 +592,15 @@ def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
         for media_id in case.media.values_list("media_id", flat=True):
             issue_action(kind="remove_media", subject_id=media_id, reason=reason, actor=actor)
     elif decision == Decision.REMOVED_POST:
-        for post_id in _posts_of(case):
+        for post_id in removed_posts:
             issue_action(
                 kind="remove_post", subject_id=post_id, reason=reason, actor=actor, note=note
             )
     elif kind is not None:
         issue_action(kind=kind, subject_id=case.subject_id, reason=reason, actor=actor, note=note)
-    if decision in (Decision.REMOVED_POST, Decision.REMOVED_MEDIA):
+    if decision == Decision.REMOVED_POST:
+        _bank_removed_media(case, posts=removed_posts)
+    elif decision == Decision.REMOVED_MEDIA:
         _bank_removed_media(case)
     case.state = CaseState.CLOSED
     case.decision = decision
@@ -588,28 +615,60 @@ def _decide(case: Case, decision: str, actor: Actor, note: str) -> None:
         action="case.decide",
         subject_type="case",
         subject_id=case.public_id,
-        data={"decision": decision, "subject": f"{case.subject_type}:{case.subject_id}"},
+        data={
+            "decision": decision,
+            "subject": f"{case.subject_type}:{case.subject_id}",
+            **({"posts": removed_posts} if decision == Decision.REMOVED_POST else {}),
+        },
     )
 
 
-def _posts_of(case: Case) -> list[str]:
-    """Every post in the case: its subject, and posts where copies of its media were reported."""
+def case_posts(case: Case) -> list[str]:
+    """Every post in the case: its subject, the posts reported with it ("Add another post"),
+    other reported posts filed into it, and posts where copies of its media were seen."""
     posts = [case.subject_id] if case.subject_type == "post" else []
-    posts += Report.objects.filter(case_link__case=case, subject_type="post").values_list(
-        "subject_id", flat=True
-    )
+    for subject_type, subject_id, extra in Report.objects.filter(case_link__case=case).values_list(
+        "subject_type", "subject_id", "additional_post_ids"
+    ):
+        if subject_type == "post":
+            posts.append(subject_id)
+        posts += [p for p in extra or () if isinstance(p, str) and p]
     posts += [p for p in case.media.values_list("post_id", flat=True) if p]
     return list(dict.fromkeys(posts))
 
 
-def _bank_removed_media(case: Case) -> None:
-    """Put the removed media's hashes into the platform_removed bank: never posted again."""
+def _chosen_posts(case: Case, post_ids: Sequence[str] | None) -> list[str]:
+    """The posts a removal takes: the case's post and those chosen (None: every one)."""
+    posts = case_posts(case)
+    if post_ids is None:
+        return posts
+    unknown = [p for p in post_ids if p not in posts]
+    if unknown:
+        raise Invalid(
+            "unknown_post", f"Post {unknown[0][:200]!r} is not part of this case.", field="post_ids"
+        )
+    chosen = set(post_ids)
+    return [p for p in posts if p == case.subject_id or p in chosen]
+
+
+def _bank_removed_media(case: Case, *, posts: Sequence[str] = ()) -> None:
+    """Put the removed media's hashes into the platform_removed bank: never posted again.
+
+    The case's media, and the media of the removed posts that the case does not hold yet.
+    """
     if not Bank.objects.filter(name=REMOVED_BANK).exists():
         banks.create_bank(
             name=REMOVED_BANK, actor=SYSTEM, kind=BankKind.PLATFORM_REMOVED, action="block"
         )
+    media = [
+        MediaHashRow(m.media_id, m.md5, m.sha256, m.pdq, m.pdq_quality) for m in case.media.all()
+    ]
+    held = {m.media_id for m in media}
+    for post_id in posts:
+        media += [m for m in _post_media(post_id) if m.media_id not in held]
+        held |= {m.media_id for m in media}
     rows = []
-    for m in case.media.all():
+    for m in media:
         note = f"case {case.public_id}"
         rows += [banks.HashRow("md5", m.md5, note), banks.HashRow("sha256", m.sha256, note)]
         if m.pdq:

@@ -16,5 +16,6 @@ urlpatterns: list[URLPattern] = [
     path("unresolved/<str:report_id>/dismiss", unresolved_views.dismiss, name="dismiss_link"),
     path("case/<str:public_id>", views.case_page, name="case"),
     path("case/<str:public_id>/reveal", views.reveal, name="reveal"),
+    path("case/<str:public_id>/actions", views.actions, name="actions"),
     path("case/<str:public_id>/<str:verb>", views.act, name="act"),
 ]

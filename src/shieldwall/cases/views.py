@@ -107,6 +107,14 @@ def case_page(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "cases/case.html", {"d": detail})
 
 
+@require_GET
+@desk_view
+def actions(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The case's actions and how each stands with the platform (polled while they settle)."""
+    found = queries.case_actions(actor=_actor(request), public_id=public_id)
+    return render(request, "cases/_actions.html", {"d": found})
+
+
 def _act(request: HttpRequest, actor: Actor, public_id: str, verb: str) -> str:
     """Call the service for one desk action; return what to tell the moderator."""
     post = request.POST
@@ -125,8 +133,14 @@ def _act(request: HttpRequest, actor: Actor, public_id: str, verb: str) -> str:
         services.comment(case_id=public_id, text=post.get("text", ""), actor=actor)
         return "Comment added."
     decision = post.get("decision", "")
+    # The remove form lists the posts reported with the case; what is left ticked goes too.
+    chosen = [p[:200] for p in post.getlist("post_ids")] if post.get("choose_posts") else None
     services.decide(
-        case_id=public_id, decision=decision, actor=actor, note=post.get("note", "").strip()
+        case_id=public_id,
+        decision=decision,
+        actor=actor,
+        note=post.get("note", "").strip(),
+        post_ids=chosen,
     )
     verb_label = queries.DECISION_VERBS.get(decision, decision)  # type: ignore[call-overload]
     return f"Done: {verb_label}. The platform has been sent the action."
@@ -154,8 +168,8 @@ def reveal(request: HttpRequest, public_id: str) -> HttpResponse:
     media_id = request.POST.get("media_id", "")[:200]
     services.record_media_view(case_id=public_id, media_id=media_id, actor=actor)
     detail = queries.case_detail(actor=actor, user=request.user, public_id=public_id)
-    item = next(m for m in detail.media if m.media.media_id == media_id)
-    if not _is_htmx(request):
+    item = detail.find_media(media_id)
+    if not _is_htmx(request) or item is None:
         return redirect("desk:case", public_id=public_id)
     return render(request, "cases/_media_revealed.html", {"d": detail, "item": item})
 

@@ -30,7 +30,13 @@ from django.utils import timezone
 
 from shieldwall.core.egress import DestinationRefused, VettedTransport
 from shieldwall.integrations.models import Delivery, DeliveryStatus, WebhookEndpoint
-from shieldwall.integrations.services import action_body
+from shieldwall.integrations.services import (
+    MAX_ACK_ANSWER,
+    AnswerAck,
+    ack_in_answer,
+    action_body,
+    record_answer_acks,
+)
 from shieldwall.integrations.signing import webhook_headers
 
 log = structlog.get_logger(__name__)
@@ -48,7 +54,9 @@ ROTATION_OVERLAP = timedelta(hours=24)  # the previous secret keeps signing this
 ERROR_PAUSE = 1.0
 SHUTDOWN_WAIT = 5.0  # for answers in flight at stop; later ones wait for their leases
 MAX_ERROR = 300
-MAX_BODY_READ = 64 * 1024  # of a receiver's answer: only its first 200 bytes are kept
+MAX_BODY_READ = 64 * 1024  # of a receiver's answer; only its start is kept
+MAX_ANSWER_KEPT = MAX_ACK_ANSWER  # of a 2xx answer: room for an ack body
+MAX_ERROR_KEPT = 200  # of an error answer, for the last error shown to staff
 USER_AGENT = "Shieldwall-Webhook/1"
 
 _random = secrets.SystemRandom()
@@ -60,6 +68,7 @@ class Claimed:
     """A leased delivery with everything needed to send it, detached from the ORM."""
 
     delivery_id: int
+    endpoint_id: int
     token: str
     attempts: int
     url: str
@@ -70,12 +79,13 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt got: delivered or not, the status code, a short error."""
+    """What one attempt got: delivered or not, the status code, a short error, any ack."""
 
     ok: bool
     status_code: int | None = None
     error: str = ""
     final: bool = False  # no retry: the delivery is dead at once (a refused destination)
+    ack: AnswerAck | None = None
 
 
 def backoff(attempts: int) -> float:
@@ -133,6 +143,7 @@ def claim(limit: int, *, lease_seconds: float | None = None) -> list[Claimed]:
     return [
         Claimed(
             delivery_id=d.pk,
+            endpoint_id=d.endpoint_id,
             token=token,
             attempts=d.attempts,
             url=d.endpoint.url,
@@ -166,12 +177,17 @@ def new_client(concurrency: int = CONCURRENCY) -> httpx.Client:
         timeout=TIMEOUT,
         follow_redirects=False,
         trust_env=False,
-        headers={"User-Agent": USER_AGENT},
+        # Answers are read raw and capped: a compressed one could not be capped before use.
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
     )
 
 
 def post(client: httpx.Client, item: Claimed) -> Outcome:
-    """One signed attempt; never raises. Only a 2xx counts; at most 64 KiB of answer is read."""
+    """One signed attempt; never raises. Only a 2xx counts; at most 64 KiB of answer is read.
+
+    A 2xx answer may carry the platform's ack (`{"status": "applied", "detail": ...}`): it
+    travels with the outcome and is recorded with the delivery, no second request needed.
+    """
     headers = webhook_headers(
         action_id=item.action_id, body=item.body, secrets=item.secrets, timestamp=int(time.time())
     )
@@ -181,12 +197,14 @@ def post(client: httpx.Client, item: Claimed) -> Outcome:
             # A body read to its end lets the connection be reused; past the cap it is dropped.
             head, seen = b"", 0
             for chunk in response.iter_raw():
-                head, seen = head or chunk[:200], seen + len(chunk)
+                if len(head) <= MAX_ANSWER_KEPT:
+                    head += chunk[: MAX_ANSWER_KEPT + 1 - len(head)]
+                seen += len(chunk)
                 if seen > MAX_BODY_READ:
                     break
             if 200 <= code < 300:
-                return Outcome(True, code)
-            text = _short(head.decode("utf-8", "replace"))
+                return Outcome(True, code, ack=_ack(item, head))
+            text = _short(head[:MAX_ERROR_KEPT].decode("utf-8", "replace"))
             return Outcome(False, code, f"HTTP {code}" + (f": {text}" if text else ""))
     except DestinationRefused as exc:
         return Outcome(False, None, _short(f"refused: {exc}"), final=True)
@@ -196,6 +214,10 @@ def post(client: httpx.Client, item: Claimed) -> Outcome:
         return Outcome(False, None, _short(f"{type(exc).__name__}: {exc}"))
     except Exception as exc:  # a bad URL or a library fault must not kill the dispatcher
         return Outcome(False, None, _short(f"{type(exc).__name__}: {exc}"))
+
+
+def _ack(item: Claimed, answer: bytes) -> AnswerAck | None:
+    return ack_in_answer(action_id=item.action_id, endpoint_id=item.endpoint_id, answer=answer)
 
 
 def record(item: Claimed, outcome: Outcome) -> None:
@@ -228,6 +250,8 @@ def record_many(results: list[tuple[Claimed, Outcome]]) -> None:
                     last_status_code=code,
                     last_error="",
                 )
+            # In the same transaction: a delivery is never marked without the ack it carried.
+            record_answer_acks([o.ack for _, o in results if o.ok and o.ack is not None])
 
     _retrying(write)
     for item, outcome in results:

@@ -40,6 +40,7 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 REASON_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 MAX_NOTE = 2000
 MAX_ACK_DETAIL = 1000
+MAX_ACK_ANSWER = 4096  # bytes of a webhook answer read as an ack; longer is no ack
 MAX_PAGE = 1000
 MAX_RETRY_IDS = 1000
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -195,6 +196,70 @@ def ack_action(*, action_id: str, status: str, actor: Actor, detail: str = "") -
             data={"status": status, "detail": detail},
         )
     return action
+
+
+@dataclass(frozen=True)
+class AnswerAck:
+    """The platform's result for an action, as its webhook receiver answered a delivery."""
+
+    action_id: str
+    endpoint_id: int
+    status: str
+    detail: str
+
+
+def _clean_detail(detail: str) -> str:
+    printable = "".join(ch if ch.isprintable() else " " for ch in detail)
+    return " ".join(printable.split())[:MAX_ACK_DETAIL]
+
+
+def ack_in_answer(*, action_id: str, endpoint_id: int, answer: bytes) -> AnswerAck | None:
+    """The ack in a 2xx answer body (`{"status": "applied", "detail": "..."}`), if it holds one.
+
+    Anything else (no body, not JSON, too long, another status such as "duplicate") is a
+    plain delivery: the receiver may still acknowledge later through the API.
+    """
+    if not answer or len(answer) > MAX_ACK_ANSWER:
+        return None
+    try:
+        data = json.loads(answer)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("status") not in AckStatus.values:
+        return None
+    detail = data.get("detail")
+    return AnswerAck(
+        action_id,
+        endpoint_id,
+        data["status"],
+        _clean_detail(detail if isinstance(detail, str) else ""),
+    )
+
+
+def record_answer_acks(acks: Sequence[AnswerAck]) -> int:
+    """Record acks that came in webhook answers, in the caller's transaction; -> how many.
+
+    An answer never overwrites an ack already recorded: a duplicate delivery (sent again after
+    a lost answer) or a second endpoint cannot undo what the platform said first, and an ack
+    through the API stays the platform's last word. Each recorded ack is audited.
+    """
+    recorded = 0
+    for ack in acks:
+        now = timezone.now()
+        n = Action.objects.filter(public_id=ack.action_id, ack_status="").update(
+            ack_status=ack.status, ack_detail=ack.detail, acked_at=now
+        )
+        if not n:
+            continue
+        recorded += 1
+        audit.record(
+            actor=Actor(kind="webhook", name=str(ack.endpoint_id)),
+            action="action.ack",
+            subject_type="action",
+            subject_id=ack.action_id,
+            data={"status": ack.status, "detail": ack.detail, "via": "webhook_answer"},
+        )
+    return recorded
 
 
 def validate_webhook_url(url: str) -> str:

@@ -13,6 +13,12 @@
     htmx.config.defaultFocusScroll = false;
   }
 
+  // The queue's live counts refresh every 10 s while the tab is visible. A trigger filter
+  // (`every 10s [document.visibilityState ...]`) would need eval, which the CSP forbids.
+  setInterval(() => {
+    if (document.visibilityState === "visible") document.body.dispatchEvent(new Event("counts-tick"));
+  }, 10000);
+
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   const typing = (el) =>
@@ -20,12 +26,30 @@
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   const openDialog = () => $("dialog[open]");
 
+  // --- posts chosen for removal: the confirm dialog lists exactly what the ticks say ----------
+  function syncChosenPosts() {
+    const ticked = new Map($$("input[data-post-choice]").map((box) => [box.value, box.checked]));
+    $$("[data-chosen-posts]").forEach((list) => {
+      let kept = 0;
+      $$("li[data-post]", list).forEach((li) => {
+        const removed = ticked.get(li.dataset.post) !== false;
+        li.hidden = li.hasAttribute("data-kept") ? removed : !removed;
+        if (li.hasAttribute("data-kept") && !removed) { kept += 1; }
+      });
+      const heading = $("[data-kept-heading]", list);
+      if (heading) { heading.hidden = kept === 0; }
+    });
+  }
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("input[data-post-choice]")) { syncChosenPosts(); }
+  });
+
   // --- dialogs -----------------------------------------------------------------------------
   document.addEventListener("click", (e) => {
     const opener = e.target.closest("[data-confirm]");
     if (opener && !opener.disabled) {
       const dialog = document.getElementById(opener.dataset.confirm);
-      if (dialog) { dialog.showModal(); }
+      if (dialog) { syncChosenPosts(); dialog.showModal(); }
       return;
     }
     if (e.target.closest("[data-close]")) { e.target.closest("dialog").close(); return; }
