@@ -20,7 +20,7 @@ from shieldwall.banks.schemas import (
     entry_out,
 )
 from shieldwall.core.errors import Invalid
-from shieldwall.core.http import ApiRequest
+from shieldwall.core.http import ApiRequest, ErrorOut
 
 router = Router(tags=["banks"])
 
@@ -47,7 +47,7 @@ def list_banks(request: ApiRequest) -> list[BankOut]:
     return [bank_out(b, c) for b, c in services.list_banks(actor=request.auth)]
 
 
-@router.post("", response={201: BankOut}, operation_id="create_bank")
+@router.post("", response={201: BankOut, 409: ErrorOut}, operation_id="create_bank")
 def create_bank(request: ApiRequest, body: BankIn) -> Status[BankOut]:
     """Create an empty bank."""
     bank = services.create_bank(actor=request.auth, **body.dict())
@@ -95,7 +95,19 @@ def import_hashes(request: ApiRequest, name: str, file: File[UploadedFile]) -> S
     return Status(201, _add_out(result))
 
 
-@router.get("/{name}/export", operation_id="export_hashes", response={200: str})
+@router.get(
+    "/{name}/export",
+    operation_id="export_hashes",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The CSV list, `signal_type,value,note` with a header line.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
 def export_hashes(request: ApiRequest, name: str) -> StreamingHttpResponse:
     """The bank as a CSV list in the import format."""
     lines = services.export_csv(bank_name=name, actor=request.auth)

@@ -1,0 +1,164 @@
+"""What the API accepts in a request: bounded JSON, and text without NUL characters.
+
+Every JSON body, form field and query parameter of /api/v1 goes through here (ninja's parser
+for the routers, `parse_json` for the one router that reads its own body), so the limits hold
+on every route at once. PostgreSQL cannot store U+0000 in text, and a document nested without
+bound costs the parser its stack; both are refused with an error that names the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
+from ninja.parser import Parser
+
+from shieldwall.core.errors import Invalid, ServiceError
+
+# Deeper than any request of the API needs (an event batch is five levels).
+MAX_JSON_DEPTH = 32
+
+# The exceptions Django raises while reading a request it will not or cannot read.
+REQUEST_DATA_ERRORS: tuple[type[Exception], ...] = (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    MultiPartParserError,
+    UnreadablePostError,
+)
+
+
+class TooLarge(ServiceError):
+    """The request is larger than the service reads."""
+
+    status = 413
+
+
+class Malformed(ServiceError):
+    """The request cannot be read as what it claims to be."""
+
+    status = 400
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p).replace("\x00", "\\u0000") for p in path)
+
+
+def _nul(path: tuple[str | int, ...]) -> Invalid:
+    field = _field(path) or None
+    return Invalid(
+        "nul_character",
+        f"{field or 'body'}: must not contain the NUL character (U+0000)",
+        field=field,
+    )
+
+
+def _too_deep(path: tuple[str | int, ...]) -> Invalid:
+    field = _field(path) or None
+    return Invalid(
+        "too_deep",
+        f"{field or 'body'}: the JSON document is nested more than {MAX_JSON_DEPTH} levels deep",
+        field=field,
+    )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:30]} is out of range")
+    return value
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON: Malformed if it is not JSON, Invalid naming the field if refused."""
+    try:
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise _too_deep(()) from None
+    except ValueError as exc:  # also UnicodeDecodeError and integers of over 4300 digits
+        raise Malformed(
+            "malformed_request", f"The request body is not valid JSON: {str(exc)[:200]}"
+        ) from None
+    check_json(value)
+    return value
+
+
+def _children(node: Any) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(node, dict):
+        return iter(node.items())
+    return enumerate(node)
+
+
+def check_json(value: Any) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH and NUL characters in any key or string."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:  # depth-first in document order, without recursion
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise _nul(path)
+        elif isinstance(node, dict | list):
+            if len(path) >= MAX_JSON_DEPTH:
+                raise _too_deep(path)
+            children = list(_children(node))
+            for key, _ in children:
+                if isinstance(key, str) and "\x00" in key:
+                    raise _nul((*path, key))
+            stack.extend(((*path, key), child) for key, child in reversed(children))
+
+
+def check_params(data: MultiValueDict[str, Any]) -> None:
+    """Refuse a NUL character in any query parameter or form field, naming it."""
+    for key, values in data.lists():
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            raise _nul((key,))
+
+
+def request_data_error(exc: Exception) -> ServiceError:
+    """The API error for a request that Django refused to read (see REQUEST_DATA_ERRORS)."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return TooLarge(
+            "too_large",
+            f"The request body is too large: JSON and form fields are at most {limit:,} bytes "
+            "(send fewer items per request).",
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return TooLarge("too_many_fields", f"A request holds at most {limit:,} fields.")
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return TooLarge("too_many_files", f"A request holds at most {limit:,} files.")
+    if isinstance(exc, MultiPartParserError):
+        return Malformed(
+            "malformed_multipart", f"The multipart body cannot be read: {str(exc)[:200]}"
+        )
+    return Malformed("unreadable_body", "The request body could not be read to its end.")
+
+
+class ApiParser(Parser):
+    """ninja's parser for /api/v1: bounded JSON, and no NUL in parameters or fields."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return parse_json(request.body)
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        check_params(data)
+        return super().parse_querydict(data, list_fields, request)
