@@ -155,7 +155,12 @@ class ApiParser(Parser):
     """ninja's parser for /api/v1: bounded JSON, and no NUL in parameters or fields."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return parse_json(request.body)
+        body = parse_json(request.body)
+        # Every JSON body of the API is an object; ninja's schemas read attributes, so a list
+        # or a string would otherwise pass as an object with every optional field left out.
+        if not isinstance(body, dict):
+            raise Invalid("invalid_request", "body: must be a JSON object")
+        return body
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
