@@ -91,6 +91,10 @@ def import_hashes(request: ApiRequest, name: str, file: File[UploadedFile]) -> S
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid("invalid_csv", "The hash list is not UTF-8 text.", field="file") from None
+    if "\x00" in text:  # PostgreSQL cannot store it in a note
+        raise Invalid(
+            "nul_character", "file: must not contain the NUL character (U+0000)", field="file"
+        )
     result = services.import_csv(bank_name=name, text=text, actor=request.auth)
     return Status(201, _add_out(result))
 
