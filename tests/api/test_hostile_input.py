@@ -272,6 +272,8 @@ def test_over_1000_form_fields_is_a_json_413(api: Client) -> None:
     many = {f"f{i}": "1" for i in range(1001)}
     many["media"] = SimpleUploadedFile("a.jpg", jpeg(photo("coffee")))  # type: ignore[assignment]
     assert _error(api.post("/api/v1/scan", many), 413)["code"] == "too_many_fields"
+    query = {f"q{i}": "1" for i in range(1001)}
+    assert _error(api.get("/api/v1/actions", query), 413)["code"] == "too_many_fields"
 
 
 def test_over_100_files_is_a_json_413(api: Client) -> None:
