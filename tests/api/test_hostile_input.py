@@ -351,3 +351,12 @@ def test_every_operation_documents_its_errors_in_the_one_shape() -> None:
     export = doc["paths"]["/api/v1/banks/{name}/export"]["get"]["responses"]["200"]
     assert list(export["content"]) == ["text/csv"]
     assert "409" in doc["paths"]["/api/v1/banks"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "-5", "abc", "1e3"])
+def test_a_page_size_out_of_its_documented_range_is_a_422(
+    api: Client, bank: str, limit: str
+) -> None:
+    # It used to be clamped silently, so the document's "integer" allowed any.
+    err = _error(api.get(f"/api/v1/banks/{bank}/entries", {"limit": limit}), 422)
+    assert err["field"] == "limit"

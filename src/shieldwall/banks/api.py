@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import StreamingHttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from shieldwall.banks import services
 from shieldwall.banks.schemas import (
@@ -123,7 +126,10 @@ def export_hashes(request: ApiRequest, name: str) -> StreamingHttpResponse:
 
 @router.get("/{name}/entries", response=list[EntryOut], operation_id="list_entries")
 def list_entries(
-    request: ApiRequest, name: str, after: str = "0", limit: int = 100
+    request: ApiRequest,
+    name: str,
+    after: str = "0",
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100,
 ) -> list[EntryOut]:
     """A page of entries in id order; pass the last id as `after` for the next page."""
     entries = services.list_entries(
