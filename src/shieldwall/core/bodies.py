@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -94,32 +93,63 @@ def parse_json(raw: bytes) -> Any:
         raise Malformed(
             "malformed_request", f"The request body is not valid JSON: {str(exc)[:200]}"
         ) from None
-    check_json(value)
+    if _may_hold_nul(raw) or _deeper_than(raw, MAX_JSON_DEPTH):
+        check_json(value)  # finds the field to name
     return value
 
 
-def _children(node: Any) -> Iterator[tuple[str | int, Any]]:
-    if isinstance(node, dict):
-        return iter(node.items())
-    return enumerate(node)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+
+
+def _may_hold_nul(raw: bytes) -> bool:
+    # In UTF-8 JSON (no NUL byte at all), a NUL character can only be written as \u0000.
+    return b"\x00" in raw or b"\\u0000" in raw
+
+
+def _brackets(raw: bytes) -> bytes:
+    """The brackets of valid UTF-8 JSON outside its strings, with bytes operations only."""
+    # Outside strings JSON has no backslash, and inside one each backslash escapes the next
+    # character: drop escaped backslashes, then escaped quotes, and the quotes left pair up.
+    bare = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    return b"".join(bare.split(b'"')[::2])
+
+
+def _deeper_than(raw: bytes, depth: int) -> bool:
+    """Whether JSON that parsed nests more than `depth` levels (cheap for a body of a million
+    small lists, which a walk over the parsed values is not)."""
+    if b"\x00" in raw:  # UTF-16 or UTF-32: let check_json walk it
+        return True
+    brackets = _brackets(raw)
+    for _ in range(depth):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    return bool(brackets)
 
 
 def check_json(value: Any) -> None:
     """Refuse nesting deeper than MAX_JSON_DEPTH and NUL characters in any key or string."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
-    while stack:  # depth-first in document order, without recursion
+    if isinstance(value, str) and "\x00" in value:
+        raise _nul(())
+    if not isinstance(value, dict | list):
+        return
+    # Without recursion, and touching each scalar once: only containers carry their path.
+    stack: list[tuple[tuple[str | int, ...], dict[str, Any] | list[Any]]] = [((), value)]
+    while stack:
         path, node = stack.pop()
-        if isinstance(node, str):
-            if "\x00" in node:
-                raise _nul(path)
-        elif isinstance(node, dict | list):
-            if len(path) >= MAX_JSON_DEPTH:
-                raise _too_deep(path)
-            children = list(_children(node))
-            for key, _ in children:
-                if isinstance(key, str) and "\x00" in key:
+        nested = []
+        for key, child in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(key, str) and "\x00" in key:
+                raise _nul((*path, key))
+            if isinstance(child, str):
+                if "\x00" in child:
                     raise _nul((*path, key))
-            stack.extend(((*path, key), child) for key, child in reversed(children))
+            elif isinstance(child, dict | list):
+                if len(path) + 1 >= MAX_JSON_DEPTH:
+                    raise _too_deep((*path, key))
+                if child:  # an empty one holds nothing to check
+                    nested.append(((*path, key), child))
+        stack.extend(reversed(nested))
 
 
 def check_params(data: MultiValueDict[str, Any]) -> None:
