@@ -99,6 +99,8 @@ def parse_json(raw: bytes) -> Any:
 
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+# Depth does not depend on the kind of container (the JSON parsed, so brackets match).
+_OBJECTS_AS_LISTS = bytes.maketrans(b"{}", b"[]")
 
 
 def _may_hold_nul(raw: bytes) -> bool:
@@ -107,11 +109,11 @@ def _may_hold_nul(raw: bytes) -> bool:
 
 
 def _brackets(raw: bytes) -> bytes:
-    """The brackets of valid UTF-8 JSON outside its strings, with bytes operations only."""
+    """The brackets of valid UTF-8 JSON outside its strings, all as `[` and `]`."""
     # Outside strings JSON has no backslash, and inside one each backslash escapes the next
     # character: drop escaped backslashes, then escaped quotes, and the quotes left pair up.
     bare = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    return b"".join(bare.split(b'"')[::2])
+    return b"".join(bare.split(b'"')[::2]).translate(_OBJECTS_AS_LISTS)
 
 
 def _deeper_than(raw: bytes, depth: int) -> bool:
@@ -120,10 +122,10 @@ def _deeper_than(raw: bytes, depth: int) -> bool:
     if b"\x00" in raw:  # UTF-16 or UTF-32: let check_json walk it
         return True
     brackets = _brackets(raw)
-    for _ in range(depth):
+    for _ in range(depth):  # each pass takes away the innermost level, and only that
         if not brackets:
             return False
-        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        brackets = brackets.replace(b"[]", b"")
     return bool(brackets)
 
 
