@@ -1,5 +1,6 @@
-"""Chunked request bodies (`Transfer-Encoding: chunked`, no Content-Length) are read, up to
-the body limit; Django alone reads only Content-Length bytes, so they arrived empty."""
+"""Chunked request bodies (`Transfer-Encoding: chunked`, no Content-Length) from a platform
+are read, up to the body limit; Django alone reads only Content-Length bytes, so they arrived
+empty."""
 
 from __future__ import annotations
 
@@ -38,8 +39,13 @@ class _Recorder:
         return [b"ok"]
 
 
-def _call(app: Any, body: bytes, **headers: str) -> tuple[str, bytes]:
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/x", "wsgi.input": io.BytesIO(body)}
+@pytest.fixture
+def key(api_key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_key}"}
+
+
+def _call(app: Any, body: bytes, path: str = "/api/v1/x", **headers: str) -> tuple[str, bytes]:
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "wsgi.input": io.BytesIO(body)}
     environ.update(headers)
     status: list[str] = []
     result = app(environ, lambda s, h: status.append(s))
@@ -48,30 +54,55 @@ def _call(app: Any, body: bytes, **headers: str) -> tuple[str, bytes]:
     return status[0], data
 
 
-def test_a_chunked_body_reaches_the_app_with_its_length() -> None:
+def test_a_chunked_body_reaches_the_app_with_its_length(key: dict[str, str]) -> None:
     inner = _Recorder()
-    body = b"x" * 300_000  # more than is kept in memory: spooled to an unlinked file
-    status, _ = _call(ChunkedBodies(inner), body, HTTP_TRANSFER_ENCODING="chunked")
+    body = b"x" * 3_000_000  # more than is kept in memory: spooled to an unlinked file
+    status, _ = _call(ChunkedBodies(inner), body, HTTP_TRANSFER_ENCODING="chunked", **key)
     assert status == "200 OK"
     assert inner.seen["length"] == len(body)
     assert inner.seen["body"] == body
     assert inner.seen["stream"].closed  # closed with the response
 
 
-def test_a_body_with_a_length_is_passed_through_untouched() -> None:
+def test_a_body_with_a_length_is_passed_through_untouched(key: dict[str, str]) -> None:
     inner = _Recorder()
-    _call(ChunkedBodies(inner), b"abc", CONTENT_LENGTH="3")
+    _call(ChunkedBodies(inner), b"abc", CONTENT_LENGTH="3", **key)
     assert inner.seen["body"] == b"abc"
     assert isinstance(inner.seen["stream"], io.BytesIO)
 
 
-def test_a_chunked_body_over_the_limit_is_a_json_413_before_the_app(settings: Any) -> None:
+@pytest.mark.parametrize(
+    ("path", "auth"),
+    [
+        ("/api/v1/x", ""),
+        ("/api/v1/x", "Bearer sw_" + "x" * 43),
+        ("/api/v1/x", "Basic abc"),
+        ("/report", "KEY"),
+    ],
+)
+def test_a_chunked_body_is_not_read_for_a_stranger_or_outside_the_api(
+    key: dict[str, str], path: str, auth: str
+) -> None:
+    inner = _Recorder()
+    if auth == "KEY":
+        auth = key["HTTP_AUTHORIZATION"]
+    body = io.BytesIO(b"x" * 100)
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "wsgi.input": body}
+    environ.update(HTTP_TRANSFER_ENCODING="chunked", HTTP_AUTHORIZATION=auth)
+    ChunkedBodies(inner)(environ, lambda s, h: None)
+    assert inner.seen["length"] == 0
+    assert body.tell() == 0  # not a byte read
+
+
+def test_a_chunked_body_over_the_limit_is_a_json_413_before_the_app(
+    settings: Any, key: dict[str, str]
+) -> None:
     import dataclasses
 
     settings.SHIELDWALL = dataclasses.replace(settings.SHIELDWALL, max_upload_bytes=10)
     inner = _Recorder()
     status, data = _call(
-        ChunkedBodies(inner), b"x" * (body_limit() + 1), HTTP_TRANSFER_ENCODING="chunked"
+        ChunkedBodies(inner), b"x" * (body_limit() + 1), HTTP_TRANSFER_ENCODING="chunked", **key
     )
     assert status.startswith("413")
     assert json.loads(data)["error"]["code"] == "too_large"
@@ -177,3 +208,15 @@ def test_a_chunked_body_over_the_limit_is_refused_by_the_served_api(
     assert r.json()["error"]["code"] == "too_large"
     r = httpx.get(f"{base}/healthz")
     assert r.status_code == 200
+
+
+@pytest.mark.slow
+def test_a_chunked_body_without_a_key_is_a_json_401(served: tuple[str, dict[str, str]]) -> None:
+    base, _ = served
+    r = httpx.post(
+        f"{base}/api/v1/lookup",
+        content=_chunks(b'{"md5": "' + b"0" * 32 + b'"}'),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer sw_nope"},
+    )
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthorized"

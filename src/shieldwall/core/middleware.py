@@ -114,11 +114,14 @@ class ApiErrorShape:
 
 
 class ChunkedBodies:
-    """WSGI: read a `Transfer-Encoding: chunked` body (up to the body limit) so Django sees it.
+    """WSGI: read a `Transfer-Encoding: chunked` API body (up to the body limit) so Django
+    sees it.
 
     Django reads CONTENT_LENGTH bytes and nothing else, so behind gunicorn a chunked request
-    would reach every view as an empty body. The body is read here into a spooled, unlinked
-    temporary file (nothing outlives a killed process) and given a length.
+    reached every view as an empty body. An API request with a valid platform key has its
+    body read here into a spooled, unlinked temporary file (nothing outlives a killed
+    process) and given a length. Without a valid key nothing is read (a stranger cannot
+    make the service store 200 MB) and the API answers 401 as for any other request.
     """
 
     def __init__(self, app: WsgiApp) -> None:
@@ -128,7 +131,7 @@ class ChunkedBodies:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if not chunked or environ.get("CONTENT_LENGTH"):
+        if not chunked or environ.get("CONTENT_LENGTH") or not _from_a_platform(environ):
             return self.app(environ, start_response)
         limit = body_limit()
         body = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
@@ -144,6 +147,16 @@ class ChunkedBodies:
         environ["wsgi.input"] = body
         environ["CONTENT_LENGTH"] = str(size)
         return _ClosingBody(self.app(environ, start_response), body)
+
+
+def _from_a_platform(environ: dict[str, Any]) -> bool:
+    # Imported here: wsgi.py imports this module before Django has loaded its apps.
+    from shieldwall.core.apikeys import authenticate
+
+    if not environ.get("PATH_INFO", "").startswith(_API_PREFIX):
+        return False
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return scheme.lower() == "bearer" and authenticate(token.strip()) is not None
 
 
 class _ClosingBody:
