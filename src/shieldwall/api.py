@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -120,11 +120,6 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _service_error(request, exc.__cause__)
     code = "malformed_request" if exc.status_code == 400 else "http_error"
     return error_response(request, exc.status_code, code, str(exc))
-
-
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, 404, "not_found", "Not found.")
 
 
 def _request_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
