@@ -7,11 +7,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from shieldwall.core.actors import Actor
 from shieldwall.core.apikeys import authenticate
+from shieldwall.core.bodies import REQUEST_DATA_ERRORS, ApiParser, request_data_error
 from shieldwall.core.errors import ServiceError
+from shieldwall.core.http import ErrorOut
 
 
 class ApiKeyAuth(HttpBearer):
@@ -21,7 +24,41 @@ class ApiKeyAuth(HttpBearer):
         return authenticate(token)
 
 
-api = NinjaAPI(
+# The errors any operation can answer with, besides the ones it declares (409, say).
+_ERRORS = {
+    400: "The body is not valid JSON or multipart.",
+    401: "No valid API key was sent.",
+    403: "The key does not carry the right for this.",
+    413: "The body, a file in it, or its number of fields is over the limit.",
+    422: "A value is refused; `field` names it.",
+}
+
+
+class ShieldwallApi(NinjaAPI):
+    """The ninja API, with the error responses every operation can give in its document."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error.pop("$defs", {}))
+        components["ErrorOut"] = error
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                errors = dict(_ERRORS)
+                if any(p.get("in") == "path" for p in operation.get("parameters", ())):
+                    errors[404] = "No such thing (see `code`)."
+                for status, description in errors.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": content}
+                    )
+        return schema
+
+
+api = ShieldwallApi(
     title="Shieldwall API",
     version="1.0.0",
     description=(
@@ -32,6 +69,7 @@ api = NinjaAPI(
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",
+    parser=ApiParser(),
 )
 
 
@@ -79,8 +117,18 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ServiceError):  # ninja wraps what the body parser raised
+        return _service_error(request, exc.__cause__)
     code = "malformed_request" if exc.status_code == 400 else "http_error"
     return error_response(request, exc.status_code, code, str(exc))
+
+
+def _request_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _service_error(request, request_data_error(exc))
+
+
+for _exc_type in REQUEST_DATA_ERRORS:  # Django refused to read the body: too big, malformed
+    api.exception_handler(_exc_type)(_request_data_error)
 
 
 def _register_routers() -> None:

@@ -4,5 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from shieldwall.core.middleware import ChunkedBodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shieldwall.settings")
-application = get_wsgi_application()
+# Django reads only CONTENT_LENGTH bytes of a body; ChunkedBodies gives chunked bodies a length.
+application = ChunkedBodies(get_wsgi_application())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import StreamingHttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from shieldwall.banks import services
 from shieldwall.banks.schemas import (
@@ -20,7 +23,7 @@ from shieldwall.banks.schemas import (
     entry_out,
 )
 from shieldwall.core.errors import Invalid
-from shieldwall.core.http import ApiRequest
+from shieldwall.core.http import ApiRequest, ErrorOut
 
 router = Router(tags=["banks"])
 
@@ -47,7 +50,7 @@ def list_banks(request: ApiRequest) -> list[BankOut]:
     return [bank_out(b, c) for b, c in services.list_banks(actor=request.auth)]
 
 
-@router.post("", response={201: BankOut}, operation_id="create_bank")
+@router.post("", response={201: BankOut, 409: ErrorOut}, operation_id="create_bank")
 def create_bank(request: ApiRequest, body: BankIn) -> Status[BankOut]:
     """Create an empty bank."""
     bank = services.create_bank(actor=request.auth, **body.dict())
@@ -91,11 +94,27 @@ def import_hashes(request: ApiRequest, name: str, file: File[UploadedFile]) -> S
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid("invalid_csv", "The hash list is not UTF-8 text.", field="file") from None
+    if "\x00" in text:  # PostgreSQL cannot store it in a note
+        raise Invalid(
+            "nul_character", "file: must not contain the NUL character (U+0000)", field="file"
+        )
     result = services.import_csv(bank_name=name, text=text, actor=request.auth)
     return Status(201, _add_out(result))
 
 
-@router.get("/{name}/export", operation_id="export_hashes", response={200: str})
+@router.get(
+    "/{name}/export",
+    operation_id="export_hashes",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The CSV list, `signal_type,value,note` with a header line.",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
 def export_hashes(request: ApiRequest, name: str) -> StreamingHttpResponse:
     """The bank as a CSV list in the import format."""
     lines = services.export_csv(bank_name=name, actor=request.auth)
@@ -107,7 +126,10 @@ def export_hashes(request: ApiRequest, name: str) -> StreamingHttpResponse:
 
 @router.get("/{name}/entries", response=list[EntryOut], operation_id="list_entries")
 def list_entries(
-    request: ApiRequest, name: str, after: str = "0", limit: int = 100
+    request: ApiRequest,
+    name: str,
+    after: str = "0",
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100,
 ) -> list[EntryOut]:
     """A page of entries in id order; pass the last id as `after` for the next page."""
     entries = services.list_entries(

@@ -15,19 +15,19 @@ class BankIn(Schema):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_-]+$")
     kind: BankKind = BankKind.CUSTOM
     action: BankAction = BankAction.REVIEW
-    pdq_threshold: int = Field(default=31, ge=0, le=63)
-    video_query_pct: float = Field(default=80.0, gt=0, le=100)
-    video_bank_pct: float = Field(default=80.0, gt=0, le=100)
-    enabled: bool = True
+    pdq_threshold: int = Field(default=31, ge=0, le=63, strict=True)
+    video_query_pct: float = Field(default=80.0, gt=0, le=100, strict=True)
+    video_bank_pct: float = Field(default=80.0, gt=0, le=100, strict=True)
+    enabled: bool = Field(default=True, strict=True)
 
 
 class BankPatch(Schema):
     kind: BankKind | None = None
     action: BankAction | None = None
-    pdq_threshold: int | None = Field(default=None, ge=0, le=63)
-    video_query_pct: float | None = Field(default=None, gt=0, le=100)
-    video_bank_pct: float | None = Field(default=None, gt=0, le=100)
-    enabled: bool | None = None
+    pdq_threshold: int | None = Field(default=None, ge=0, le=63, strict=True)
+    video_query_pct: float | None = Field(default=None, gt=0, le=100, strict=True)
+    video_bank_pct: float | None = Field(default=None, gt=0, le=100, strict=True)
+    enabled: bool | None = Field(default=None, strict=True)
 
 
 class BankOut(Schema):
@@ -78,7 +78,7 @@ class EntryOut(Schema):
 
 
 class EntryPatch(Schema):
-    enabled: bool
+    enabled: bool = Field(strict=True)
 
 
 class RemovedOut(Schema):

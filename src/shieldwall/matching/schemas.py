@@ -48,16 +48,16 @@ class ScanOut(Schema):
 
 
 class FrameIn(Schema):
-    second: float = Field(ge=0)
+    second: float = Field(ge=0, strict=True)
     pdq: str = Field(pattern=PDQ_PATTERN)
-    quality: int = Field(ge=0, le=100)
+    quality: int = Field(ge=0, le=100, strict=True)
 
 
 class LookupIn(Schema):
     md5: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{32}$")
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
     pdq: str | None = Field(default=None, pattern=PDQ_PATTERN)
-    pdq_quality: int | None = Field(default=None, ge=0, le=100)
+    pdq_quality: int | None = Field(default=None, ge=0, le=100, strict=True)
     vpdq: list[FrameIn] = Field(default=[], max_length=100_000)
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from ninja import Router, Status
 
-from shieldwall.core.http import ApiRequest
+from shieldwall.core.http import ApiRequest, ErrorOut
 from shieldwall.reports import services
 from shieldwall.reports.schemas import FlowOut, ReportIn, ReportOut, report_out
 
@@ -21,7 +21,11 @@ def report_flow(
     return services.report_flow(subject=subject, has_media=has_media).as_dict()
 
 
-@router.post("/reports", response={200: ReportOut, 201: ReportOut}, operation_id="submit_report")
+@router.post(
+    "/reports",
+    response={200: ReportOut, 201: ReportOut, 409: ErrorOut},
+    operation_id="submit_report",
+)
 def submit_report(request: ApiRequest, body: ReportIn) -> Status[ReportOut]:
     """Submit a report along a path of the flow; the same idempotency_key returns it again."""
     report, created = services.submit_report(

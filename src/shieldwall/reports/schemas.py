@@ -63,7 +63,7 @@ class SubjectIn(Schema):
     id: str = Field(min_length=1, max_length=200)
     handle: str = Field(default="", max_length=200)
     url: str = Field(default="", max_length=2000)
-    has_media: bool = False
+    has_media: bool = Field(default=False, strict=True)
 
 
 class ReporterIn(Schema):

@@ -62,7 +62,12 @@ def _parse_time(value: Any) -> datetime:
         raise PydanticCustomError(
             "iso_time_naive", "must say its timezone: end it with Z (UTC) or an offset like +00:00"
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+23:59 is before the first representable time
+        raise PydanticCustomError(
+            "iso_time_range", "is out of range: in UTC it falls outside the years 1 to 9999"
+        ) from None
 
 
 Time = Annotated[datetime, BeforeValidator(_parse_time)]
@@ -205,12 +210,12 @@ def parse_event(raw: Any, *, field: str = "") -> Event:
     if kind is None:
         path = _join(field, "type")
         raise Invalid("invalid_request", f"{path}: is required", field=path)
-    if kind not in _MODELS:
+    if not isinstance(kind, str) or kind not in _MODELS:
         path = _join(field, "type")
+        given = f"unknown event type {kind[:50]!r}" if isinstance(kind, str) else "not a string"
         raise Invalid(
             "invalid_request",
-            f"{path}: unknown event type {str(kind)[:50]!r}; expected one of "
-            + ", ".join(EVENT_TYPES),
+            f"{path}: {given}; expected one of " + ", ".join(EVENT_TYPES),
             field=path,
         )
     try:
