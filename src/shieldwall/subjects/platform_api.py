@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from shieldwall.core.errors import NotFound
-from shieldwall.core.http import ApiRequest
+from shieldwall.core.http import ApiRequest, ErrorOut
 from shieldwall.subjects import profile as profiles
 
 router = Router(tags=["platform"])
@@ -61,7 +61,7 @@ def set_platform(request: ApiRequest, body: PlatformIn) -> dict[str, Any]:
     return _out(profile, changed)
 
 
-@router.get("", response=PlatformOut, operation_id="get_platform")
+@router.get("", response={200: PlatformOut, 404: ErrorOut}, operation_id="get_platform")
 def get_platform(request: ApiRequest) -> dict[str, Any]:
     """The profile the platform registered."""
     profile = profiles.platform_profile(actor=request.auth)
