@@ -29,7 +29,7 @@ from shieldwall.banks.signals import (
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.core.limits import hash_media
+from shieldwall.core.limits import hash_media, refusal
 from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.media.errors import MediaError
 from shieldwall.media.hashing import MediaHashes
@@ -345,7 +345,7 @@ def add_media(*, bank_name: str, data: bytes, actor: Actor, note: str = "") -> A
     try:
         hashes = hash_media(data, frames_per_second=None)  # in a decoding child
     except MediaError as exc:
-        raise Invalid(exc.code, exc.message, field="media") from None
+        raise refusal(exc) from None
     return add_hashes(
         bank_name=bank_name,
         rows=entries_from_media(hashes, note=note),

@@ -7,6 +7,8 @@ import threading
 from django.conf import settings
 
 from shieldwall.config import Config
+from shieldwall.core.errors import Invalid, ServiceError, Unavailable
+from shieldwall.media.errors import MediaError
 from shieldwall.media.hashing import MediaHashes
 from shieldwall.media.isolation import DecodePool
 from shieldwall.media.limits import MediaLimits
@@ -56,3 +58,10 @@ def hash_media(data: bytes, *, frames_per_second: float | None = 1.0) -> MediaHa
     return decode_pool().hash_bytes(
         data, limits=media_limits(), frames_per_second=frames_per_second
     )
+
+
+def refusal(exc: MediaError, *, field: str = "media") -> ServiceError:
+    """The service error for media that could not be hashed (503 when decoders are busy)."""
+    if exc.code == "decoder_busy":
+        return Unavailable(exc.code, exc.message, field=field)
+    return Invalid(exc.code, exc.message, field=field)

@@ -14,7 +14,7 @@ from shieldwall.banks.models import BankAction, BankEntry, SignalType
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
-from shieldwall.core.limits import hash_media
+from shieldwall.core.limits import hash_media, refusal
 from shieldwall.core.roles import SCAN
 from shieldwall.matching.index import hex_to_array
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
@@ -160,7 +160,7 @@ def scan_bytes(
     try:
         hashes = hash_media(data)  # in a decoding child, never in this process
     except MediaError as exc:
-        raise Invalid(exc.code, exc.message, field="media") from None
+        raise refusal(exc) from None
     q = QueryHashes(
         md5=hashes.md5,
         sha256=hashes.sha256,
