@@ -91,8 +91,9 @@ class DecodePool:
         }
         return self.run(
             hashing.hash_bytes,
-            (data,),
+            (),
             kwargs,
+            data=data,
             wall_seconds=limits.decode_timeout_seconds,
             cpu_seconds=limits.decode_cpu_seconds,
         )
@@ -103,18 +104,22 @@ class DecodePool:
         args: tuple[Any, ...] = (),
         kwargs: Mapping[str, Any] | None = None,
         *,
+        data: bytes | None = None,
         wall_seconds: float,
         cpu_seconds: float,
         wait_seconds: float | None = None,
     ) -> T:
-        """Call fn(*args, **kwargs) in a child; its exceptions are re-raised here."""
+        """Call fn(*args, **kwargs) in a child (data, if given, first); raise what it raises.
+
+        `data` goes down the pipe as it is, not pickled: no second copy of a large upload.
+        """
         if os.getpid() != self._owner:
             self._reset()
         wait = wall_seconds if wait_seconds is None else wait_seconds
         if not self._slots.acquire(timeout=max(wait, 0.0)):
             raise MediaError("decoder_busy", "Every decoder is busy; try again in a moment.")
         try:
-            return self._call(fn, args, dict(kwargs or {}), wall_seconds, cpu_seconds)
+            return self._call(fn, args, dict(kwargs or {}), data, wall_seconds, cpu_seconds)
         finally:
             self._slots.release()
 
@@ -135,18 +140,19 @@ class DecodePool:
         fn: Callable[..., T],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        data: bytes | None,
         wall_seconds: float,
         cpu_seconds: float,
     ) -> T:
-        task = (fn, args, kwargs, cpu_seconds)
+        task = (fn, args, kwargs, cpu_seconds, data is not None)
         child = self._checkout()
         try:
             try:
-                child.conn.send(task)
+                _send(child.conn, task, data)
             except OSError:  # it died while idle (killed from outside): start afresh
                 self._kill(child)
                 child = self._start()
-                child.conn.send(task)
+                _send(child.conn, task, data)
             if not child.conn.poll(wall_seconds + _GRACE_SECONDS):
                 self._kill(child)
                 raise MediaError(
@@ -240,6 +246,12 @@ def _out_of_memory(memory_bytes: int | None) -> MediaError:
     )
 
 
+def _send(conn: Connection, task: tuple[Any, ...], data: bytes | None) -> None:
+    conn.send(task)
+    if data is not None:
+        conn.send_bytes(data)
+
+
 def _serve(conn: Connection, memory_bytes: int | None) -> None:
     """A child's life: take an item, do it within its CPU limit, send back the outcome."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
@@ -251,7 +263,9 @@ def _serve(conn: Connection, memory_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, hard))
     while True:
         try:
-            fn, args, kwargs, cpu_seconds = conn.recv()
+            fn, args, kwargs, cpu_seconds, with_data = conn.recv()
+            if with_data:
+                args = (conn.recv_bytes(), *args)
         except (EOFError, OSError):
             return
         _limit_cpu(cpu_seconds)
