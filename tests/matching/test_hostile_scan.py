@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,10 +52,8 @@ def test_scans_are_decoded_in_a_child_process(actor: Actor) -> None:
     assert os.getpid() not in children
 
 
-def test_the_services_cpu_limit_reaches_the_decoder(actor: Actor, settings: object) -> None:
-    from django.conf import settings as dj
-
-    dj.SHIELDWALL = dataclasses.replace(dj.SHIELDWALL, decode_cpu_seconds=0.0)
+def test_the_services_cpu_limit_reaches_the_decoder(actor: Actor, settings: Any) -> None:
+    settings.SHIELDWALL = dataclasses.replace(settings.SHIELDWALL, decode_cpu_seconds=0.0)
     with pytest.raises(Invalid) as caught:
         scan_bytes(data=many_frames_video(frames=40, fps=10), actor=actor)
     assert caught.value.code == "decode_cpu_limit"
