@@ -1,6 +1,6 @@
 """`make bench`: every benchmark the issues name, each printing its ratio to its baseline.
 
-python -m bench [--only hash,match,api] [--sizes 1000000,10000000] [--queries 1000]
+python -m bench [--only hash,match,api,hostile] [--sizes 1000000,10000000] [--queries 1000]
                [--images 200] [--seconds 20] [--database-url URL]
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 def main() -> None:
     """Run the selected benchmarks and save their results under artifacts/bench/."""
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--only", default="hash,match,api")
+    p.add_argument("--only", default="hash,match,api,hostile")
     p.add_argument("--images", type=int, default=200)
     p.add_argument("--sizes", default="1000000,10000000")
     p.add_argument("--queries", type=int, default=1000)
@@ -43,6 +43,12 @@ def main() -> None:
             r = bench_api.run(seconds=a.seconds, database_url=url)
             bench_api.report(r)
             results[f"api_{r['database']}"] = r
+    if "hostile" in only:
+        from bench import bench_hostile
+
+        print("\n== Hostile media against shieldwall serve, and the cost of decoding in a child ==")
+        results["hostile"] = bench_hostile.run(images=min(a.images, 100))
+        bench_hostile.report(results["hostile"])
     out = Path("artifacts/bench")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -59,15 +59,15 @@ def _read_file(path: str, max_bytes: int) -> bytes:
 
 def cmd_hash(args: argparse.Namespace) -> int:
     """One JSON line per file with its hashes; failures are lines with an error."""
-    from shieldwall.core.limits import limits_from
+    from shieldwall.core.limits import limits_from, pool_from
     from shieldwall.media.errors import MediaError
-    from shieldwall.media.hashing import hash_bytes
 
-    limits = limits_from(load_config())
+    config = load_config()
+    limits, pool = limits_from(config), pool_from(config)  # decoded in a killable child
     status = EXIT_OK
     for path in args.files:
         try:
-            h = hash_bytes(
+            h = pool.hash_bytes(
                 _read_file(path, limits.max_bytes),
                 limits=limits,
                 frames_per_second=None if args.every_frame else 1.0,

@@ -31,8 +31,17 @@ class Config:
     max_upload_bytes: int = 200 * 1024 * 1024
     max_pixels: int = 64_000_000
     max_video_seconds: float = 3 * 3600.0
-    max_video_frames: int = 500_000
+    max_video_frames: int = 100_000
+    # The decoding budget of one item, across all its frames (see media/limits.py).
+    max_video_pixels: int = 40_000_000_000
+    max_animation_pixels: int = 1_000_000_000
+    max_frames_per_second: float = 240.0
     decode_timeout_seconds: float = 120.0
+    decode_cpu_seconds: float = 120.0
+    # Media is decoded in child processes: this many per serving process, each held to
+    # this much address space (it cannot load its libraries in much less than 512 MB).
+    decode_workers: int = 2
+    decode_memory_mb: int = 3072
     index_refresh_seconds: float = 1.0
     # Review deadlines per priority tier (child sexual exploitation, NCII, everything else).
     deadline_cse_minutes: int = 60
@@ -246,8 +255,20 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         max_pixels=_int(env, "SHIELDWALL_MAX_PIXELS", Config.max_pixels),
         max_video_seconds=_float(env, "SHIELDWALL_MAX_VIDEO_SECONDS", Config.max_video_seconds),
         max_video_frames=_int(env, "SHIELDWALL_MAX_VIDEO_FRAMES", Config.max_video_frames),
+        max_video_pixels=_int(env, "SHIELDWALL_MAX_VIDEO_PIXELS", Config.max_video_pixels),
+        max_animation_pixels=_int(
+            env, "SHIELDWALL_MAX_ANIMATION_PIXELS", Config.max_animation_pixels
+        ),
+        max_frames_per_second=_float(
+            env, "SHIELDWALL_MAX_FRAMES_PER_SECOND", Config.max_frames_per_second
+        ),
         decode_timeout_seconds=_float(
             env, "SHIELDWALL_DECODE_TIMEOUT_SECONDS", Config.decode_timeout_seconds
+        ),
+        decode_cpu_seconds=_float(env, "SHIELDWALL_DECODE_CPU_SECONDS", Config.decode_cpu_seconds),
+        decode_workers=_int(env, "SHIELDWALL_DECODE_WORKERS", Config.decode_workers),
+        decode_memory_mb=_int(
+            env, "SHIELDWALL_DECODE_MEMORY_MB", Config.decode_memory_mb, minimum=512
         ),
         deadline_cse_minutes=_int(env, "SHIELDWALL_DEADLINE_CSE_MINUTES", 60),
         deadline_ncii_minutes=_int(env, "SHIELDWALL_DEADLINE_NCII_MINUTES", 12 * 60),

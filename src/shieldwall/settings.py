@@ -122,6 +122,12 @@ LOGIN_REDIRECT_URL = "/desk/"
 # Uploads above this size are rejected before they are read into memory (see media limits).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Larger uploads spill to a temporary file with no name (in $TMPDIR), which the kernel frees
+# however the process ends: a worker killed mid-upload leaves no media on disk.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "shieldwall.core.uploads.UnnamedTemporaryFileUploadHandler",
+]
 SHIELDWALL = CONFIG
 
 # Sessions are staff sessions (the public report page keeps none): short, ended with the

@@ -121,7 +121,11 @@ def _free_port() -> int:
 @pytest.fixture
 def served(sw: Shieldwall, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A running `shieldwall serve` with a small upload limit, and a platform key's headers."""
-    key = sw("apikey", "create", "platform", "--scope", "scan,lookup,banks").out.strip().splitlines()[-1]
+    key = (
+        sw("apikey", "create", "platform", "--scope", "scan,lookup,banks")
+        .out.strip()
+        .splitlines()[-1]
+    )
     port = _free_port()
     env = {**sw.env, "SHIELDWALL_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
     log = (tmp_path / "serve.log").open("w")

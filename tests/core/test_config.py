@@ -24,6 +24,12 @@ def test_defaults_use_sqlite_under_home(tmp_path: Path) -> None:
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must start with sqlite:// or postgres://"),
         ("SHIELDWALL_SECRET_KEY", "short", "at least 32 characters"),
         ("SHIELDWALL_DECODE_TIMEOUT_SECONDS", "-1", "must be greater than 0"),
+        ("SHIELDWALL_DECODE_CPU_SECONDS", "0", "must be greater than 0"),
+        ("SHIELDWALL_DECODE_WORKERS", "0", "SHIELDWALL_DECODE_WORKERS must be at least 1"),
+        ("SHIELDWALL_DECODE_MEMORY_MB", "100", "SHIELDWALL_DECODE_MEMORY_MB must be at least 512"),
+        ("SHIELDWALL_MAX_VIDEO_PIXELS", "many", "must be a whole number"),
+        ("SHIELDWALL_MAX_ANIMATION_PIXELS", "0", "must be at least 1"),
+        ("SHIELDWALL_MAX_FRAMES_PER_SECOND", "-5", "must be greater than 0"),
     ],
 )
 def test_bad_settings_are_named_clearly(
@@ -73,3 +79,27 @@ def test_security_defaults_and_switches(tmp_path: Path) -> None:
     assert off.secure_cookies is False
     with pytest.raises(ConfigError, match="SHIELDWALL_LOGIN_PAUSE_MINUTES must be at least 1"):
         load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_LOGIN_PAUSE_MINUTES": "0"})
+
+
+def test_decode_budget_settings_reach_the_decoders(tmp_path: Path) -> None:
+    from shieldwall.core.limits import limits_from, pool_from
+
+    config = load_config(
+        {
+            "SHIELDWALL_HOME": str(tmp_path),
+            "SHIELDWALL_MAX_VIDEO_PIXELS": "123456789",
+            "SHIELDWALL_MAX_ANIMATION_PIXELS": "98765",
+            "SHIELDWALL_MAX_FRAMES_PER_SECOND": "120",
+            "SHIELDWALL_DECODE_CPU_SECONDS": "7.5",
+            "SHIELDWALL_DECODE_WORKERS": "3",
+            "SHIELDWALL_DECODE_MEMORY_MB": "1024",
+        }
+    )
+    limits = limits_from(config)
+    assert limits.max_video_pixels == 123456789
+    assert limits.max_animation_pixels == 98765
+    assert limits.max_frames_per_second == 120.0
+    assert limits.decode_cpu_seconds == 7.5
+    pool = pool_from(config)
+    assert (pool.workers, pool.memory_bytes) == (3, 1024 * 1024 * 1024)
+    assert pool.pids() == set()  # nothing starts until media is decoded

@@ -76,7 +76,7 @@ def add_hashes(request: ApiRequest, name: str, body: HashesIn) -> Status[AddOut]
     return Status(201, _add_out(services.add_hashes(bank_name=name, rows=rows, actor=request.auth)))
 
 
-@router.post("/{name}/media", response={201: AddOut}, operation_id="add_media")
+@router.post("/{name}/media", response={201: AddOut, 503: ErrorOut}, operation_id="add_media")
 def add_media(
     request: ApiRequest, name: str, media: File[UploadedFile], note: Form[str] = ""
 ) -> Status[AddOut]:

@@ -30,10 +30,10 @@ from shieldwall.banks.signals import (
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.core.limits import media_limits
+from shieldwall.core.limits import hash_media, refusal
 from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.media.errors import MediaError
-from shieldwall.media.hashing import MediaHashes, hash_bytes
+from shieldwall.media.hashing import MediaHashes
 
 MAX_IMPORT_ERRORS_SHOWN = 20
 CSV_HEADER = ("signal_type", "value", "note")
@@ -374,9 +374,9 @@ def add_media(
     # Refuse before the costly hashing.
     _refuse_early(bank_name, actor=actor, reason=reason)
     try:
-        hashes = hash_bytes(data, limits=media_limits(), frames_per_second=None)
+        hashes = hash_media(data, frames_per_second=None)  # in a decoding child
     except MediaError as exc:
-        raise Invalid(exc.code, exc.message, field="media") from None
+        raise refusal(exc) from None
     return add_hashes(
         bank_name=bank_name,
         rows=entries_from_media(hashes, note=note),

@@ -37,3 +37,9 @@ class Forbidden(ServiceError):
     """The actor's role does not allow this."""
 
     status = 403
+
+
+class Unavailable(ServiceError):
+    """The service cannot do this now (every decoder busy, say); trying again later may work."""
+
+    status = 503

@@ -7,7 +7,7 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from shieldwall.core.errors import ServiceError
-from shieldwall.core.http import ApiRequest
+from shieldwall.core.http import ApiRequest, ErrorOut
 from shieldwall.matching import services
 from shieldwall.matching.schemas import LookupIn, ScanOut, scan_out
 from shieldwall.media.hashing import FrameHash
@@ -19,7 +19,12 @@ class TooLarge(ServiceError):
     status = 413
 
 
-@router.post("/scan", response=ScanOut, operation_id="scan_media", summary="Scan uploaded media")
+@router.post(
+    "/scan",
+    response={200: ScanOut, 503: ErrorOut},
+    operation_id="scan_media",
+    summary="Scan uploaded media",
+)
 def scan(
     request: ApiRequest,
     media: File[UploadedFile],

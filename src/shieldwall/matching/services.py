@@ -14,11 +14,11 @@ from shieldwall.banks.models import BankAction, BankEntry, SignalType
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
-from shieldwall.core.limits import media_limits
+from shieldwall.core.limits import hash_media, refusal
 from shieldwall.core.roles import LOOKUP_HASHES, SCAN
 from shieldwall.matching.index import hex_to_array
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
-from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash, hash_bytes
+from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash
 from shieldwall.media.errors import MediaError
 from shieldwall.subjects.services import record_media
 
@@ -158,9 +158,9 @@ def scan_bytes(
     """Hash uploaded media, match it, and keep its hashes as platform media when it has an id."""
     require(actor, SCAN)
     try:
-        hashes = hash_bytes(data, limits=media_limits())
+        hashes = hash_media(data)  # in a decoding child, never in this process
     except MediaError as exc:
-        raise Invalid(exc.code, exc.message, field="media") from None
+        raise refusal(exc) from None
     q = QueryHashes(
         md5=hashes.md5,
         sha256=hashes.sha256,

@@ -12,6 +12,12 @@ CODES = frozenset(
         "too_long",
         "too_many_frames",
         "decode_timeout",
+        "too_many_decoded_pixels",
+        "frame_rate_too_high",
+        "decode_cpu_limit",
+        "decode_memory_limit",
+        "decoder_crashed",
+        "decoder_busy",
         "no_video_stream",
         "not_found",
         "not_a_file",
@@ -31,6 +37,10 @@ class MediaError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type[MediaError], tuple[str, str]]:
+        # Raised in a decoding child process and re-raised in the parent: pickle both fields.
+        return (MediaError, (self.code, self.message))
 
     def __repr__(self) -> str:
         return f"MediaError(code={self.code!r}, message={self.message!r})"

@@ -10,7 +10,9 @@ from functools import cache
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence
 
+from shieldwall.media.budget import DecodeBudget
 from shieldwall.media.errors import MediaError
+from shieldwall.media.gif import count_frames
 from shieldwall.media.limits import MediaLimits
 from shieldwall.media.resample import Picture, luma_of, reduction_for
 
@@ -140,14 +142,21 @@ def _orientation(img: Image.Image) -> int:
 
 
 def animated_frames(
-    data: bytes, fmt: str, limits: MediaLimits
+    data: bytes, fmt: str, budget: DecodeBudget
 ) -> Iterator[tuple[float, Image.Image]]:
-    """Yield (start second, composited frame) of an animated GIF, WebP or PNG."""
-    img = open_image(data, fmt, limits)
+    """Yield (start second, composited frame) of an animated GIF, WebP or PNG, in budget."""
+    img = open_image(data, fmt, budget.limits)
     with img:
+        width, height = img.size
+        declared, cut_short = _declared_frames(data, img, fmt, budget)
+        budget.check_declared(
+            frames=declared, width=width, height=height, duration=None, at_least=cut_short
+        )
         elapsed_ms = 0.0
         try:
             for frame in ImageSequence.Iterator(img):
+                # Counted before Pillow composites it onto the whole canvas.
+                budget.spend(second=elapsed_ms / 1000.0, width=width, height=height)
                 yield elapsed_ms / 1000.0, frame
                 # Browsers show frames of 0-10 ms for 100 ms; so do we.
                 duration = float(frame.info.get("duration") or 0)
@@ -156,6 +165,18 @@ def animated_frames(
             raise
         except Exception as exc:
             raise corrupt(fmt) from exc
+
+
+def _declared_frames(
+    data: bytes, img: Image.Image, fmt: str, budget: DecodeBudget
+) -> tuple[int, bool]:
+    """How many frames the animation holds (and whether counting stopped), none composited."""
+    if fmt == "gif":  # Pillow's own count would walk every frame in Python, unbounded
+        canvas = max(1, img.size[0] * img.size[1])
+        cap = min(budget.limits.max_video_frames, budget.max_pixels // canvas)
+        frames = count_frames(data, stop_after=cap)
+        return frames, frames > cap
+    return int(getattr(img, "n_frames", 1)), False  # WebP and APNG state it in their headers
 
 
 def corrupt(fmt: str) -> MediaError:
