@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import structlog
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from shieldwall.banks.models import BankAction, BankEntry, SignalType
-from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import media_limits
@@ -72,22 +72,32 @@ def decide(matches: Sequence[BankMatch]) -> str:
     return ALLOW
 
 
+def exact_match_query(q: QueryHashes) -> QuerySet[BankEntry]:
+    """Enabled entries equal to the query's MD5 or SHA-256, found through the exact-hash index.
+
+    Each hash is its own (signal_type, value) probe of the partial index
+    `bank_entry_exact_lookup`. Every branch repeats the index's condition (not vpdq) because
+    SQLite uses a partial index for an OR branch only when the branch states it itself.
+    """
+    not_video = ~Q(signal_type=SignalType.VPDQ)
+    wanted = Q()
+    for signal_type, value in ((SignalType.MD5, q.md5), (SignalType.SHA256, q.sha256)):
+        if value:
+            wanted |= Q(signal_type=signal_type, value=value) & not_video
+    return BankEntry.objects.filter(wanted, enabled=True, bank__enabled=True).order_by()
+
+
 def _exact_matches(q: QueryHashes) -> list[BankMatch]:
-    wanted = [(SignalType.MD5, q.md5), (SignalType.SHA256, q.sha256)]
-    values = [v for _, v in wanted if v]
-    if not values:
+    if not (q.md5 or q.sha256):
         return []
-    rows = (
-        BankEntry.objects.filter(value__in=values, enabled=True, bank__enabled=True)
-        .exclude(signal_type__in=[SignalType.PDQ, SignalType.VPDQ])
-        .values_list("id", "signal_type", "value", "bank__name", "bank__kind", "bank__action")
+    rows = exact_match_query(q).values_list(
+        "id", "signal_type", "bank__name", "bank__kind", "bank__action"
     )
     return [
         BankMatch(
             bank=name, bank_kind=kind, action=action, signal_type=st, entry_id=eid, distance=0
         )
-        for eid, st, value, name, kind, action in rows
-        if (st, value) in wanted
+        for eid, st, name, kind, action in rows
     ]
 
 
@@ -180,28 +190,16 @@ def scan_bytes(
         matches=len(matches),
         caller=actor.label,
     )
-    if media_id or matches:
+    # No audit event: a scan is not a staff decision, and an event per scan would queue every
+    # upload on the audit chain's one locked row.
+    if media_id:
         with transaction.atomic():
-            if media_id:
-                record_media(
-                    media_id=media_id,
-                    post_id=post_id,
-                    account_id=account_id,
-                    hashes=hashes,
-                    verdict=verdict.verdict,
-                )
-            audit.record(
-                actor=actor,
-                action="media.scan",
-                subject_type="media",
-                subject_id=media_id,
-                data={
-                    "verdict": verdict.verdict,
-                    "sha256": hashes.sha256,
-                    "matches": [
-                        [m.bank, m.signal_type, m.entry_id, m.distance] for m in matches[:50]
-                    ],
-                },
+            record_media(
+                media_id=media_id,
+                post_id=post_id,
+                account_id=account_id,
+                hashes=hashes,
+                verdict=verdict.verdict,
             )
     return verdict
 
