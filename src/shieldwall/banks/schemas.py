@@ -70,6 +70,9 @@ class EntryOut(Schema):
     external_id: str
     enabled: bool
     created_at: datetime
+    variant_of: str | None = Field(
+        default=None, description="for a near copy (crop, rotation): the entry it was made from"
+    )
 
 
 class EntryPatch(Schema):
@@ -109,4 +112,5 @@ def entry_out(e: BankEntry) -> EntryOut:
         external_id=e.external_id,
         enabled=e.enabled,
         created_at=e.created_at,
+        variant_of=str(e.variant_of_id) if e.variant_of_id else None,
     )
