@@ -3,16 +3,17 @@
 PDQ shrugs off resizing, recompression and colour changes, but not geometry: cutting 5 % off
 one side moves a photo's hash 40-80 bits, rotating it 3 degrees 40-65 bits, where matching
 stops at 31. So media banked from its bytes keeps the hashes of a few edits of itself
-(`near_copies`): crops of up to 10 % from any side and corner, and rotations of up to 5
-degrees, with the corners filled as editors fill them or cut away as "straighten" does. A
-copy that lands near one of those lands within matching distance of the bank.
+(`near_copies`, 55 of them): crops of up to 10 % from one side, two opposite sides, every
+side or a corner, and rotations of up to 5 degrees with black corners or cut away as
+"straighten" does. A copy that lands near one of those lands within matching distance.
 
 A caption bar added above or below a picture works the other way round: the original is a
 crop of the upload, so the query side strips plain bands with text at the edges
 (`caption_stripped`) and hashes what is left.
 
-Everything works on the reduced luma `Picture`, cropped or rotated before `pdq_input`, so a
-variant costs a fraction of a decode.
+Everything works on the reduced luma `Picture`, cropped or rotated before PDQ's downscale;
+crops share their column reductions and all 55 are hashed in one batch, so the lot costs
+about two decodes (bench/bench_nearcopy.py measures it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from shieldwall.media.borders import Box, content_box
-from shieldwall.media.pdq import pdq_of
+from shieldwall.media.pdq import pdq_of_many
 from shieldwall.media.resample import Picture, axis_weights
 
 # Crops, as fractions of the side cut away: single sides every 2.5 %, opposite sides
@@ -34,11 +35,11 @@ from shieldwall.media.resample import Picture, axis_weights
 SIDE_CROPS = (0.025, 0.05, 0.075, 0.10)
 PAIRED_CROPS = (0.025, 0.05, 0.075, 0.10)
 CENTRE_CROPS = (0.0125, 0.025, 0.05, 0.075, 0.10)
-CORNER_CROPS = (0.05, 0.10)
+CORNER_CROPS = ((0.05, 0.05), (0.10, 0.10), (0.05, 0.10), (0.10, 0.05))  # (vertical, horizontal)
 # Rotations in degrees (counter-clockwise), with black corners as most editors leave them,
 # and "straightened": rotated, then cut to the largest upright rectangle with no corners.
 ROTATIONS = (-5.0, -3.5, -2.0, 2.0, 3.5, 5.0)
-STRAIGHTENED = (-5.0, -3.0, 3.0, 5.0)
+STRAIGHTENED = (-5.0, -3.5, 3.5, 5.0)  # each one of ROTATIONS, cut
 # Rotation is done on a picture reduced to about this short side: PDQ blurs far more than
 # that resolution loses, and rotating the full reduced picture costs several times as much.
 _ROTATE_SHORT_SIDE = 128
@@ -66,17 +67,19 @@ class NearCopy:
 def near_copies(picture: Picture) -> tuple[NearCopy, ...]:
     """PDQ hashes of the picture's small crops and rotations, to bank beside its own hash."""
     crops = _Crops(picture)
-    out = []
+    labels, pixels = [], []
     for label, box in _crop_boxes(picture):
-        pdq, quality = pdq_of(crops.pdq_input(box))
-        out.append(NearCopy(label, pdq, quality))
+        labels.append(label)
+        pixels.append(crops.pixels(box))
     small = _reduced(picture, _ROTATE_SHORT_SIDE)
-    turns = [(f"rotate {d:g} degrees", rotate(small, d)) for d in ROTATIONS]
-    turns += [(f"straighten {d:g} degrees", straighten(small, d)) for d in STRAIGHTENED]
+    rotated = {d: rotate(small, d) for d in ROTATIONS}
+    turns = [(f"rotate {d:g} degrees", rotated[d]) for d in ROTATIONS]
+    turns += [(f"straighten {d:g} degrees", straighten(small, d, rotated[d])) for d in STRAIGHTENED]
     for label, turned in turns:
-        pdq, quality = pdq_of(turned.pdq_input())
-        out.append(NearCopy(label, pdq, quality))
-    return tuple(out)
+        labels.append(label)
+        pixels.append(turned.pdq_input()[:, :, 0])
+    hashes = pdq_of_many(np.stack(pixels))
+    return tuple(NearCopy(label, pdq, q) for label, (pdq, q) in zip(labels, hashes, strict=True))
 
 
 def _crop_boxes(picture: Picture) -> list[tuple[str, Box]]:
@@ -99,11 +102,12 @@ def _crop_boxes(picture: Picture) -> list[tuple[str, Box]]:
         boxes.append((f"crop left and right {_pct(f)}", box(left=f, right=f)))
     for f in CENTRE_CROPS:
         boxes.append((f"crop {_pct(f)} each side", box(f, f, f, f)))
-    for f in CORNER_CROPS:
+    for fv, fh in CORNER_CROPS:
         for vertical in ("top", "bottom"):
             for horizontal in ("left", "right"):
-                cut = box(**{vertical: f, horizontal: f})
-                boxes.append((f"crop {vertical} {horizontal} {_pct(f)}", cut))
+                cut = box(**{vertical: fv, horizontal: fh})
+                label = f"crop {vertical} {_pct(fv)} {horizontal} {_pct(fh)}"
+                boxes.append((label, cut))
     return boxes
 
 
@@ -116,23 +120,23 @@ class _Crops:
 
     def __init__(self, picture: Picture) -> None:
         self.picture = picture
+        self._by_column = np.ascontiguousarray(picture.luma.T)  # width x height
         self._columns: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
 
-    def pdq_input(self, box: Box) -> npt.NDArray[np.uint8]:
-        """What `picture.crop(box).pdq_input()` gives, up to float rounding."""
+    def pixels(self, box: Box) -> npt.NDArray[np.uint8]:
+        """The 64x64 grey image of `picture.crop(box).pdq_input()`, up to float rounding."""
         cut = self.picture.crop(box)
         (full_w, full_h), (scale_x, scale_y) = cut.full_size, cut.scale
         key = (box.left, box.right)
         columns = self._columns.get(key)
         if columns is None:
-            band = self.picture.luma[:, box.left : box.right].T  # every row, these columns
+            band = self._by_column[box.left : box.right]  # these columns, every row
             idx, weights = axis_weights(max(full_w, 1), band.shape[0], scale_x)
             columns = np.einsum("jk,jkh->hj", weights, band[idx])  # height x 64
             self._columns[key] = columns
         idx, weights = axis_weights(max(full_h, 1), cut.luma.shape[0], scale_y)
         small = np.einsum("ik,ikj->ij", weights, columns[box.top : box.bottom][idx])
-        pixels = np.clip(np.rint(small), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.repeat(pixels[:, :, None], 3, axis=2))
+        return np.clip(np.rint(small), 0, 255).astype(np.uint8)
 
 
 def _pct(fraction: float) -> str:
@@ -161,14 +165,14 @@ def rotate(picture: Picture, degrees: float) -> Picture:
     return Picture(np.asarray(turned, dtype=np.float32), picture.full_size, picture.scale)
 
 
-def straighten(picture: Picture, degrees: float) -> Picture:
+def straighten(picture: Picture, degrees: float, rotated: Picture | None = None) -> Picture:
     """Rotated, then cut to the largest centred rectangle of the same shape without corners."""
     height, width = picture.luma.shape
     t = math.radians(abs(degrees))
     aspect = max(width, height) / max(1, min(width, height))
     keep = 1.0 / (math.cos(t) + aspect * math.sin(t))
     f = (1.0 - keep) / 2.0
-    return crop(rotate(picture, degrees), f, f, f, f)
+    return crop(rotated or rotate(picture, degrees), f, f, f, f)
 
 
 def _reduced(picture: Picture, short_side: int) -> Picture:
