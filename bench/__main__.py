@@ -1,6 +1,6 @@
 """`make bench`: every benchmark the issues name, each printing its ratio to its baseline.
 
-python -m bench [--only hash,match,scan,api] [--sizes 1000000,10000000] [--queries 1000]
+python -m bench [--only hash,match,scan,nearcopy,api] [--sizes 1000000,10000000] [--queries 1000]
                [--scan-sizes 1000,1000000,10000000] [--images 200] [--seconds 20]
                [--database-url URL]
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 def main() -> None:
     """Run the selected benchmarks and save their results under artifacts/bench/."""
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--only", default="hash,match,scan,api")
+    p.add_argument("--only", default="hash,match,scan,nearcopy,api")
     p.add_argument("--images", type=int, default=200)
     p.add_argument("--sizes", default="1000000,10000000")
     p.add_argument("--queries", type=int, default=1000)
@@ -46,6 +46,11 @@ def main() -> None:
         for url in ["", a.database_url] if a.database_url else [""]:
             r = bench_scan.run(scan_sizes, a.scan_seconds, url)
             results[f"scan_{r['database']}"] = r
+    if "nearcopy" in only:
+        from bench import bench_nearcopy
+
+        print("\n== Near copies: edited re-uploads matched, false matches, bank growth, cost ==")
+        results["nearcopy"] = bench_nearcopy.run(database_url=a.database_url)
     if "api" in only:
         from bench import bench_api
 

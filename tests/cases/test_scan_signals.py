@@ -118,6 +118,7 @@ def test_the_case_page_shows_the_blocked_hashes_and_banks(actor: Actor) -> None:
     assert "verified CSAM" in page
     assert "m-acct-1-0" in page
     assert "Repeated blocked uploads" in page
+    assert "as sent by <code>cli:" in page  # whose word the account id is
 
 
 def _near_miss(actor: Actor) -> bytes:
@@ -150,6 +151,16 @@ def test_a_near_match_opens_a_review_case_on_the_post_without_action(actor: Acto
     assert "Near match to a blocking bank" in page
     assert f">{near.distance} <span" in page
     assert "(matches at ≤ 31)" in page
+
+
+def test_a_radius_of_zero_turns_near_matches_off(actor: Actor, settings) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    settings.SHIELDWALL = dataclasses.replace(settings.SHIELDWALL, near_match_radius=0)
+    data = _near_miss(actor)
+    verdict = scan_bytes(data=data, actor=actor, media_id="m1", post_id="p1")
+    assert (verdict.verdict, verdict.near) == ("allow", [])
+    assert not ScanSignal.objects.exists()
 
 
 def test_the_platform_is_not_told_about_a_near_match(actor: Actor, api: Client) -> None:

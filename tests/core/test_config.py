@@ -24,6 +24,10 @@ def test_defaults_use_sqlite_under_home(tmp_path: Path) -> None:
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must start with sqlite:// or postgres://"),
         ("SHIELDWALL_SECRET_KEY", "short", "at least 32 characters"),
         ("SHIELDWALL_DECODE_TIMEOUT_SECONDS", "-1", "must be greater than 0"),
+        ("SHIELDWALL_NEAR_MATCH_RADIUS", "200", "SHIELDWALL_NEAR_MATCH_RADIUS must be at most"),
+        ("SHIELDWALL_NEAR_MATCH_RADIUS", "-1", "SHIELDWALL_NEAR_MATCH_RADIUS must be at least 0"),
+        ("SHIELDWALL_BLOCKED_UPLOADS_CASE_COUNT", "0", "must be at least 1"),
+        ("SHIELDWALL_BLOCKED_UPLOADS_WINDOW_HOURS", "0", "must be greater than 0"),
     ],
 )
 def test_bad_settings_are_named_clearly(
@@ -38,3 +42,17 @@ def test_unusable_home_is_reported(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(ConfigError, match=r"SHIELDWALL_HOME .* cannot be created"):
         load_config({"SHIELDWALL_HOME": str(blocker / "home")})
+
+
+def test_scan_signal_settings(tmp_path: Path) -> None:
+    config = load_config(
+        {
+            "SHIELDWALL_HOME": str(tmp_path),
+            "SHIELDWALL_NEAR_MATCH_RADIUS": "0",
+            "SHIELDWALL_BLOCKED_UPLOADS_CASE_COUNT": "5",
+            "SHIELDWALL_BLOCKED_UPLOADS_WINDOW_HOURS": "1.5",
+        }
+    )
+    assert (config.near_match_radius, config.blocked_uploads_case_count) == (0, 5)
+    assert config.blocked_uploads_window_hours == 1.5
+    assert load_config({"SHIELDWALL_HOME": str(tmp_path)}).near_match_radius == 52

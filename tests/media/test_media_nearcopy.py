@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.photos import BANKED, NEAR_COPY_EDITS, captioned, jpeg, ordinary_photos, photo
+from tests.photos import BANKED, NEAR_COPY_EDITS, captioned, jpeg, ordinary_photos, photo, png
 
 from shieldwall.media import hamming, hash_bytes
 from shieldwall.media.detect import detect_format
@@ -105,3 +105,19 @@ def test_batched_pdq_equals_pdqhash() -> None:
     assert got == expected
     flat = pdq_of_many(np.full((1, 64, 64), 128, dtype=np.uint8))
     assert flat[0][1] == 0  # no detail: quality 0, never used for matching
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 500), (500, 2), (9, 9), (64, 64), (200, 30000)])
+def test_near_copies_of_odd_shapes(size: tuple[int, int]) -> None:
+    """Tiny pictures, one-pixel strips and a long panorama: every variant made, work bounded."""
+    from PIL import Image
+
+    from shieldwall.media.nearcopy import _MAX_PIXELS, _bounded
+
+    rng = np.random.default_rng(1)
+    img = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+    data = png(img)
+    h = hash_bytes(data, near_copies=True)
+    assert len(h.pdq_near) == 55
+    picture = decode_still(data, "png", MediaLimits())
+    assert _bounded(picture).luma.size <= _MAX_PIXELS * 1.1

@@ -29,6 +29,8 @@ class ScanSignal(models.Model):
     pdq = models.CharField(max_length=64, blank=True)
     # [{"bank", "bank_kind", "signal_type", "entry_id", "distance", "variant_of"}, ...]
     matches = models.JSONField(default=list)
+    # Who sent the scan (its API key): the account and post ids are that caller's word.
+    scanned_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     filed_at = models.DateTimeField(null=True, blank=True)
     case_id = models.CharField(

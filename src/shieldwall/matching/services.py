@@ -266,6 +266,8 @@ def scan_bytes(
     # upload on the audit chain's one locked row. What staff must learn (a blocked upload, a
     # near match) is one small row that the worker files into cases.
     signal = _signal(verdict, media_id=media_id, post_id=post_id, account_id=account_id)
+    if signal is not None:
+        signal.scanned_by = actor.label
     if media_id or signal is not None:
         with transaction.atomic():
             if media_id:

@@ -43,6 +43,7 @@ STRAIGHTENED = (-5.0, -3.5, 3.5, 5.0)  # each one of ROTATIONS, cut
 # Rotation is done on a picture reduced to about this short side: PDQ blurs far more than
 # that resolution loses, and rotating the full reduced picture costs several times as much.
 _ROTATE_SHORT_SIDE = 128
+_MAX_PIXELS = 400_000  # variants are made from at most this many reduced pixels
 
 # A caption band starts at an edge with a plain line (nearly all within CLOSE luma levels of
 # the edge colour), holds text (lines at least TEXT_MIN plain), ends with a plain line, and
@@ -66,6 +67,7 @@ class NearCopy:
 
 def near_copies(picture: Picture) -> tuple[NearCopy, ...]:
     """PDQ hashes of the picture's small crops and rotations, to bank beside its own hash."""
+    picture = _bounded(picture)
     crops = _Crops(picture)
     labels, pixels = [], []
     for label, box in _crop_boxes(picture):
@@ -86,12 +88,7 @@ def _crop_boxes(picture: Picture) -> list[tuple[str, Box]]:
     height, width = picture.luma.shape
 
     def box(top: float = 0, bottom: float = 0, left: float = 0, right: float = 0) -> Box:
-        return Box(
-            round(top * height),
-            height - round(bottom * height),
-            round(left * width),
-            width - round(right * width),
-        )
+        return _box(height, width, top, bottom, left, right)
 
     boxes = []
     for f in SIDE_CROPS:
@@ -148,14 +145,16 @@ def crop(
 ) -> Picture:
     """The picture with these fractions of its height and width cut from each side."""
     height, width = picture.luma.shape
-    return picture.crop(
-        Box(
-            round(top * height),
-            height - round(bottom * height),
-            round(left * width),
-            width - round(right * width),
-        )
-    )
+    return picture.crop(_box(height, width, top, bottom, left, right))
+
+
+def _box(height: int, width: int, top: float, bottom: float, left: float, right: float) -> Box:
+    """The box these cuts leave, never less than one pixel (a sliver of a picture)."""
+    t = min(round(top * height), height - 1)
+    b = max(height - round(bottom * height), t + 1)
+    lo = min(round(left * width), width - 1)
+    r = max(width - round(right * width), lo + 1)
+    return Box(t, b, lo, r)
 
 
 def rotate(picture: Picture, degrees: float) -> Picture:
@@ -175,10 +174,28 @@ def straighten(picture: Picture, degrees: float, rotated: Picture | None = None)
     return crop(rotated or rotate(picture, degrees), f, f, f, f)
 
 
+def _bounded(picture: Picture) -> Picture:
+    """The picture, averaged down if it holds more than _MAX_PIXELS (a long panorama).
+
+    A decoded picture's short side is 200-400 pixels whatever its size, so its long side is
+    bounded only by its shape: without this, a 1:150 strip would make every variant read
+    millions of pixels. An ordinary photo is left as it is.
+    """
+    height, width = picture.luma.shape
+    k = math.ceil(math.sqrt(height * width / _MAX_PIXELS))
+    return _reduced_by(picture, k) if k >= 2 else picture
+
+
 def _reduced(picture: Picture, short_side: int) -> Picture:
     """The picture averaged down by a whole factor to no less than `short_side` pixels."""
     height, width = picture.luma.shape
-    k = min(height, width) // short_side
+    return _reduced_by(picture, min(height, width) // short_side)
+
+
+def _reduced_by(picture: Picture, k: int) -> Picture:
+    """The picture averaged down over k x k blocks (unchanged for k < 2)."""
+    height, width = picture.luma.shape
+    k = min(k, height, width)
     if k < 2:
         return picture
     h, w = height // k * k, width // k * k
