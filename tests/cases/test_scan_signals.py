@@ -209,3 +209,44 @@ def test_the_workers_signal_filer_files_within_moments(actor: Actor) -> None:
         stop.set()
         filer.join(timeout=5)
     assert len(_account_cases()) == 1
+
+
+def test_a_near_match_without_its_post_waits_for_the_platform_to_say(actor: Actor) -> None:
+    from shieldwall.subjects.services import ingest_events
+    from tests.subjects.builders import event
+
+    data = _near_miss(actor)
+    scan_bytes(data=data, actor=actor, media_id="m1")  # the platform sent no post id
+    scan_bytes(data=data, actor=actor, media_id="m2")
+    assert file_scan_signals() == 0  # waiting for media.attached
+    ingest_events(events=[event("media.attached", media_id="m1", post_id="p9")], actor=actor)
+    later = timezone.now() + timedelta(minutes=11)
+    assert file_scan_signals(now=later) == 2
+    case = Case.objects.get(subject_type="post", subject_id="p9")
+    assert list(case.media.values_list("media_id", flat=True)) == ["m1"]
+    assert Case.objects.count() == 1  # m2 never appeared on a post: nothing public to review
+    assert not ScanSignal.objects.filter(filed_at__isnull=True).exists()
+
+
+def test_a_group_that_fails_to_file_is_left_for_the_next_round(actor: Actor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shieldwall.cases import scan_signals
+
+    data = _bank(actor, kind="verified_csam", name="verified")
+    _upload(actor, data, 0, account="acct-1")
+    _upload(actor, data, 1, account="acct-2")
+    real = scan_signals._blocked_uploads
+
+    def flaky(account_id, signals, now):  # type: ignore[no-untyped-def]
+        if account_id == "acct-1":
+            raise RuntimeError("database hiccup")
+        return real(account_id, signals, now)
+
+    monkeypatch.setattr(scan_signals, "_blocked_uploads", flaky)
+    file_scan_signals()
+    assert _account_cases("acct-2")
+    assert not _account_cases("acct-1")
+    pending = ScanSignal.objects.filter(filed_at__isnull=True)
+    assert list(pending.values_list("account_id", flat=True)) == ["acct-1"]
+    monkeypatch.setattr(scan_signals, "_blocked_uploads", real)
+    file_scan_signals()
+    assert _account_cases("acct-1")

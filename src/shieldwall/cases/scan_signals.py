@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shieldwall.banks.models import BankKind
@@ -40,17 +41,22 @@ REPEATED_BLOCKS = "repeated_blocked_uploads"
 NEAR_MATCH = "near_bank_match"
 FILE_BATCH = 500
 IDLE_SECONDS = 0.5
+# A near match scanned without its post waits this long for the platform's media.attached
+# event to say which post it is on; after that it is filed without a case (nothing public).
+POST_WAIT = timedelta(minutes=10)
 
 
 def file_scan_signals(*, now: datetime | None = None, limit: int = FILE_BATCH) -> int:
     """File pending scan signals into cases, one transaction per batch; return how many.
 
     Any number of workers may run this (SKIP LOCKED on PostgreSQL). One audit event records
-    the batch, and one more each case it opened.
+    the batch, and one more each case it opened. A group that fails to file is logged and
+    left for the next round, without holding up the others.
     """
     now = now or timezone.now()
+    waiting = Q(kind=ScanSignalKind.NEAR_MATCH, post_id="", created_at__gt=now - POST_WAIT)
     with transaction.atomic():
-        pending = ScanSignal.objects.filter(filed_at__isnull=True).order_by("id")
+        pending = ScanSignal.objects.filter(filed_at__isnull=True).exclude(waiting).order_by("id")
         if connection.vendor == "postgresql":
             pending = pending.select_for_update(skip_locked=True)
         batch = list(pending[:limit])
@@ -66,11 +72,13 @@ def file_scan_signals(*, now: datetime | None = None, limit: int = FILE_BATCH) -
                 if post_id:
                     by_post[post_id].append(s)
         opened: list[Case] = []
+        failed: set[int] = set()
         for account_id, signals in by_account.items():
-            _file(opened, _blocked_uploads, account_id, signals, now)
+            _file(opened, failed, _blocked_uploads, account_id, signals, now)
         for post_id, signals in by_post.items():
-            _file(opened, _near_matches, post_id, signals, now)
-        ScanSignal.objects.filter(pk__in=[s.pk for s in batch]).update(filed_at=now)
+            _file(opened, failed, _near_matches, post_id, signals, now)
+        done = [s.pk for s in batch if s.pk not in failed]
+        ScanSignal.objects.filter(pk__in=done).update(filed_at=now)
         for case in opened:
             audit.record(
                 actor=SYSTEM,
@@ -99,6 +107,7 @@ Filed = tuple[Case, bool] | None  # the case a group went into and whether it op
 
 def _file(
     opened: list[Case],
+    failed: set[int],
     work: Callable[[str, list[ScanSignal], datetime], Filed],
     key: str,
     signals: list[ScanSignal],
@@ -109,7 +118,8 @@ def _file(
         with transaction.atomic():
             result = work(key, signals, now)
     except Exception:
-        log.exception("scan_signals.filing_failed")
+        log.exception("scan_signals.filing_failed", count=len(signals))
+        failed.update(s.pk for s in signals)
         return
     if result is not None and result[1]:
         opened.append(result[0])

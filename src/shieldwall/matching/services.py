@@ -228,7 +228,8 @@ def scan_bytes(
     post_id: str = "",
     account_id: str = "",
 ) -> Verdict:
-    """Hash uploaded media, match it, and keep its hashes as platform media when it has an id."""
+    """Hash uploaded media and match it; keep its hashes as platform media when it has an id,
+    and a scan signal for staff when it was blocked or came near a blocking bank."""
     require(actor, SCAN)
     try:
         # Media with a platform id may be removed later: hash its near copies now, while the
@@ -265,9 +266,9 @@ def scan_bytes(
     # No audit event: a scan is not a staff decision, and an event per scan would queue every
     # upload on the audit chain's one locked row. What staff must learn (a blocked upload, a
     # near match) is one small row that the worker files into cases.
-    signal = _signal(verdict, media_id=media_id, post_id=post_id, account_id=account_id)
-    if signal is not None:
-        signal.scanned_by = actor.label
+    signal = _signal(
+        verdict, media_id=media_id, post_id=post_id, account_id=account_id, caller=actor.label
+    )
     if media_id or signal is not None:
         with transaction.atomic():
             if media_id:
@@ -283,7 +284,9 @@ def scan_bytes(
     return verdict
 
 
-def _signal(verdict: Verdict, *, media_id: str, post_id: str, account_id: str) -> ScanSignal | None:
+def _signal(
+    verdict: Verdict, *, media_id: str, post_id: str, account_id: str, caller: str
+) -> ScanSignal | None:
     """The row staff should hear about from this scan: a block, or a near match, or none."""
     if verdict.verdict == BLOCK:
         kind, found = ScanSignalKind.BLOCKED, [m for m in verdict.matches if m.action == BLOCK]
@@ -303,6 +306,7 @@ def _signal(verdict: Verdict, *, media_id: str, post_id: str, account_id: str) -
         sha256=h.sha256,
         pdq=h.pdq or "",
         matches=[m.as_dict() for m in found[:20]],
+        scanned_by=caller,
     )
 
 
