@@ -58,6 +58,9 @@ class AddOut(Schema):
     added: int
     duplicates: int
     entry_ids: list[str]
+    variants: int = Field(
+        default=0, description="of the added entries, near copies (crops, rotations) of media"
+    )
 
 
 class EntryOut(Schema):
