@@ -75,7 +75,7 @@ def _shim_env(sw: Shieldwall, tmp_path: Path) -> dict[str, str]:
         'from shieldwall.settings import *  # noqa: F403\nROOT_URLCONF = "desk_shim_urls"\n'
     )
     env = dict(sw.env)
-    env["PYTHONPATH"] = f"{shim}:{REPO}"
+    env["PYTHONPATH"] = f"{shim}:{REPO / 'src'}:{REPO}"  # this checkout's code, not the venv's
     env["DJANGO_SETTINGS_MODULE"] = "desk_shim_settings"
     return env
 
@@ -138,13 +138,11 @@ CSE_PATH = [
 
 
 def _platform_reports_a_banked_image(sw: Shieldwall, base: str, key: str, tmp_path: Path) -> str:
-    """The platform scans an upload that matches a verified bank, and a user reports the post."""
+    """The platform publishes an upload, its media is banked as verified, and a user reports
+    the post. (Were it banked first, the upload would be blocked, and that blocked attempt
+    would itself open a case on the account, ahead of this one.)"""
     image = tmp_path / "banked.jpg"
     image.write_bytes(jpeg(photo("chelsea")))
-    assert (
-        sw("bank", "create", "verified", "--kind", "verified_csam", "--action", "block").code == 0
-    )
-    assert sw("bank", "add", "verified", str(image)).code == 0
     headers = {"Authorization": f"Bearer {key}"}
     scan = httpx.post(
         f"{base}/api/v1/scan",
@@ -154,6 +152,11 @@ def _platform_reports_a_banked_image(sw: Shieldwall, base: str, key: str, tmp_pa
         timeout=30,
     )
     assert scan.status_code == 200, scan.text
+    assert scan.json()["verdict"] == "allow"
+    assert (
+        sw("bank", "create", "verified", "--kind", "verified_csam", "--action", "block").code == 0
+    )
+    assert sw("bank", "add", "verified", str(image)).code == 0
     body = {
         "idempotency_key": "desk-e2e-1",
         "subject": {"type": "post", "id": "post-77", "handle": "@poster", "has_media": True},
