@@ -1,7 +1,8 @@
 """`make bench`: every benchmark the issues name, each printing its ratio to its baseline.
 
-python -m bench [--only hash,match,api,hostile] [--sizes 1000000,10000000] [--queries 1000]
-               [--images 200] [--seconds 20] [--database-url URL]
+python -m bench [--only hash,match,scan,nearcopy,api,hostile] [--sizes 1000000,10000000]
+               [--queries 1000] [--scan-sizes 1000,1000000,10000000] [--images 200]
+               [--seconds 20] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from pathlib import Path
 def main() -> None:
     """Run the selected benchmarks and save their results under artifacts/bench/."""
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--only", default="hash,match,api,hostile")
+    p.add_argument("--only", default="hash,match,scan,nearcopy,api,hostile")
     p.add_argument("--images", type=int, default=200)
     p.add_argument("--sizes", default="1000000,10000000")
     p.add_argument("--queries", type=int, default=1000)
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--scan-sizes", default="1000,1000000,10000000")
+    p.add_argument("--scan-seconds", type=float, default=10.0)
     p.add_argument("--database-url", default="")
     a = p.parse_args()
     only = set(a.only.split(","))
@@ -35,6 +38,19 @@ def main() -> None:
 
         print("\n== Match latency, 8 PDQ variants, vs threatexchange's PDQ multi-hash index ==")
         results["match"] = bench_match.run([int(s) for s in a.sizes.split(",")], a.queries)
+    if "scan" in only:
+        from bench import bench_scan
+
+        print("\n== Scans and HMA-style lookups against banks of every signal type, by size ==")
+        scan_sizes = [int(s) for s in a.scan_sizes.split(",")]
+        for url in ["", a.database_url] if a.database_url else [""]:
+            r = bench_scan.run(scan_sizes, a.scan_seconds, url)
+            results[f"scan_{r['database']}"] = r
+    if "nearcopy" in only:
+        from bench import bench_nearcopy
+
+        print("\n== Near copies: edited re-uploads matched, false matches, bank growth, cost ==")
+        results["nearcopy"] = bench_nearcopy.run(database_url=a.database_url)
     if "api" in only:
         from bench import bench_api
 

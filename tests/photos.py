@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
@@ -82,3 +84,103 @@ EDITS: dict[str, Callable[[Image.Image], bytes]] = {
     "letterboxed": lambda i: jpeg(_letterbox(i)),
     "pillarboxed": lambda i: png(_pillarbox(i)),
 }
+
+
+# --- near copies: the edits a re-uploader makes to a removed picture ---------------------
+
+
+def crop(
+    img: Image.Image, top: float = 0.0, bottom: float = 0.0, left: float = 0.0, right: float = 0.0
+) -> Image.Image:
+    """The image with these fractions of its height and width cut from each side."""
+    w, h = img.size
+    return img.crop((round(left * w), round(top * h), round(w - right * w), round(h - bottom * h)))
+
+
+def rotated(img: Image.Image, degrees: float) -> Image.Image:
+    """Turned counter-clockwise in place, the corners left black (Pillow's and most tools')."""
+    return img.rotate(degrees, resample=Image.Resampling.BICUBIC)
+
+
+def straightened(img: Image.Image, degrees: float) -> Image.Image:
+    """Turned, then cut to the largest centred rectangle without corners, as phone editors do."""
+    w, h = img.size
+    t = math.radians(abs(degrees))
+    keep = 1 / (math.cos(t) + max(w, h) / min(w, h) * math.sin(t))
+    f = (1 - keep) / 2 + 0.005
+    return crop(rotated(img, degrees), f, f, f, f)
+
+
+def captioned(img: Image.Image, text: str = "placeholder caption", bar: float = 0.2) -> Image.Image:
+    """A white caption bar with black text added above the picture, as meme makers do."""
+    w, h = img.size
+    height = round(h * bar)
+    out = Image.new("RGB", (w, h + height), (255, 255, 255))
+    out.paste(img, (0, height))
+    font = ImageFont.load_default(size=max(10, height // 3))
+    ImageDraw.Draw(out).text((w * 0.05, height * 0.3), text, fill=(0, 0, 0), font=font)
+    return out
+
+
+NEAR_COPY_EDITS: dict[str, Callable[[Image.Image], bytes]] = {
+    "cropped_centre_5": lambda i: jpeg(crop(i, 0.025, 0.025, 0.025, 0.025)),
+    "cropped_centre_10": lambda i: jpeg(crop(i, 0.05, 0.05, 0.05, 0.05)),
+    "cropped_10_each_side": lambda i: jpeg(crop(i, 0.1, 0.1, 0.1, 0.1)),
+    "cropped_right_5": lambda i: jpeg(crop(i, right=0.05)),
+    "cropped_top_10": lambda i: jpeg(crop(i, top=0.10)),
+    "cropped_left_10_resized": lambda i: jpeg(crop(i, left=0.10).resize(i.size)),
+    "rotated_3": lambda i: jpeg(rotated(i, 3)),
+    "rotated_minus_5": lambda i: jpeg(rotated(i, -5)),
+    "straightened_3": lambda i: jpeg(straightened(i, 3)),
+    "straightened_5": lambda i: jpeg(straightened(i, 5)),
+    "captioned": lambda i: jpeg(captioned(i)),
+    "captioned_below_small": lambda i: jpeg(
+        captioned(i.rotate(180), "small caption", 0.12).rotate(180)
+    ),
+}
+
+_FIXTURES = Path(__file__).parent / "fixtures" / "pdq"
+ORDINARY_SAMPLES = (
+    "brick",
+    "cell",
+    "coins",
+    "colorwheel",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "moon",
+    "page",
+    "retina",
+    "text",
+)
+ORDINARY_FILES = (
+    "bridge-mods/aaa-orig.jpg",
+    "exif-rotn/exif-rotn-1.jpg",
+    "misc-images/c.png",
+    "misc-images/small.jpg",
+    "misc-images/wee.jpg",
+)
+
+
+def _quarters(img: Image.Image) -> list[Image.Image]:
+    w, h = img.size
+    boxes = ((0, 0, w // 2, h // 2), (w // 2, 0, w, h // 2), (0, h // 2, w // 2, h))
+    return [img.crop(b) for b in (*boxes, (w // 2, h // 2, w, h))]
+
+
+def ordinary_photos() -> dict[str, Image.Image]:
+    """Ordinary pictures that are none of BANKED nor copies of them, to catch false matches.
+
+    scikit-image's other sample photos, the ThreatExchange fixture photos (one bridge photo
+    only: the rest are edits of it), and the four quarters of each banked photo and of the
+    larger samples: other pictures cut from the same photos, the hardest negatives there are.
+    """
+    out = {name: photo(name) for name in ORDINARY_SAMPLES}
+    for rel in ORDINARY_FILES:
+        with Image.open(_FIXTURES / rel) as img:
+            out[rel] = ImageOps.exif_transpose(img).convert("RGB")
+    for name in (*BANKED, "retina", "hubble_deep_field", "immunohistochemistry"):
+        for n, part in enumerate(_quarters(photo(name))):
+            out[f"{name} quarter {n + 1}"] = part
+    return out

@@ -405,13 +405,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run background jobs from the database queue, and deliver the webhook outbox."""
+    """Run background jobs from the database queue, deliver the webhook outbox, and file
+    reports and scan signals into cases."""
     _setup(quiet=False)
     import threading
 
     from django.core.management import call_command
 
     from shieldwall.cases.filer import run_filer
+    from shieldwall.cases.scan_signals import run_signal_filer
     from shieldwall.integrations.outbox import run_dispatcher
 
     stop = threading.Event()
@@ -421,6 +423,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     chores.start()
     filer = threading.Thread(target=run_filer, args=(stop,), name="filer", daemon=True)
     filer.start()
+    scans = threading.Thread(target=run_signal_filer, args=(stop,), name="scans", daemon=True)
+    scans.start()
     try:
         call_command(
             "db_worker", interval=args.interval, max_tasks=args.max_tasks, startup_delay=False
@@ -429,6 +433,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         stop.set()
         outbox.join(timeout=10)
         filer.join(timeout=10)
+        scans.join(timeout=10)
     return EXIT_OK
 
 

@@ -70,6 +70,13 @@ class Config:
     # Hosts that webhooks and hash exchanges may reach although they are loopback or private
     # (core/egress.py); by name, exactly as they appear in the URL.
     allow_private_hosts: tuple[str, ...] = ()
+    # An allowed upload within this PDQ distance of a blocking bank (beyond the bank's own
+    # threshold) is shown to staff as a near match; 0 turns it off.
+    near_match_radius: int = 52
+    # This many blocked uploads by one account within the window open a case on it (one
+    # against a verified-CSAM bank opens it at once).
+    blocked_uploads_case_count: int = 3
+    blocked_uploads_window_hours: float = 24.0
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -226,6 +233,14 @@ def _private_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hosts))
 
 
+def _near_radius(env: Mapping[str, str]) -> int:
+    name = "SHIELDWALL_NEAR_MATCH_RADIUS"
+    radius = _int(env, name, Config.near_match_radius, minimum=0)
+    if radius > 128:
+        raise ConfigError(f"{name} must be at most 128 (half of PDQ's 256 bits), got {radius}.")
+    return radius
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration; raise ConfigError with a clear message."""
     env = os.environ if env is None else env
@@ -276,6 +291,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         interim_limit_reports=_int(env, "SHIELDWALL_INTERIM_LIMIT_REPORTS", 3, minimum=0),
         webhook_lease_seconds=_float(env, "SHIELDWALL_WEBHOOK_LEASE_SECONDS", 60.0),
         allow_private_hosts=_private_hosts(env),
+        near_match_radius=_near_radius(env),
+        blocked_uploads_case_count=_int(
+            env, "SHIELDWALL_BLOCKED_UPLOADS_CASE_COUNT", Config.blocked_uploads_case_count
+        ),
+        blocked_uploads_window_hours=_float(
+            env, "SHIELDWALL_BLOCKED_UPLOADS_WINDOW_HOURS", Config.blocked_uploads_window_hours
+        ),
         index_refresh_seconds=_float(
             env,
             "SHIELDWALL_INDEX_REFRESH_SECONDS",

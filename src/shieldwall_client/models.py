@@ -85,6 +85,7 @@ class Match:
     distance: int
     query_match_pct: float | None = None
     bank_match_pct: float | None = None
+    variant_of: str | None = None  # a near copy (crop, rotation) of this banked entry matched
 
     @classmethod
     def from_json(cls, d: Json) -> Match:
@@ -97,6 +98,7 @@ class Match:
             distance=int(d["distance"]),
             query_match_pct=_opt_float(d.get("query_match_pct")),
             bank_match_pct=_opt_float(d.get("bank_match_pct")),
+            variant_of=str(d["variant_of"]) if d.get("variant_of") is not None else None,
         )
 
 

@@ -45,13 +45,16 @@ def test_bank_lifecycle_over_the_api(api: Client) -> None:
         {"media": SimpleUploadedFile("a.jpg", jpeg(photo("chelsea")))},
     )
     assert r.status_code == 201, r.content
-    assert r.json()["added"] == 3  # md5, sha256, pdq
+    variants = r.json()["variants"]
+    assert r.json()["added"] == 3 + variants  # md5, sha256, pdq, and its near copies
+    assert variants >= 45
     r = api.get("/api/v1/banks/removed")
-    assert r.json()["entry_counts"] == {"md5": 1, "sha256": 1, "pdq": 1}
+    assert r.json()["entry_counts"] == {"md5": 1, "sha256": 1, "pdq": 1 + variants}
     r = api.patch("/api/v1/banks/removed", {"pdq_threshold": 20}, content_type="application/json")
     assert r.json()["pdq_threshold"] == 20
     entries = api.get("/api/v1/banks/removed/entries").json()
-    assert [e["signal_type"] for e in entries] == ["md5", "sha256", "pdq"]
+    assert [e["signal_type"] for e in entries[:3]] == ["md5", "sha256", "pdq"]
+    assert {e["variant_of"] for e in entries[3:]} == {entries[2]["id"]}
     r = api.patch(
         f"/api/v1/banks/removed/entries/{entries[2]['id']}",
         {"enabled": False},

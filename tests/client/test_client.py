@@ -75,6 +75,23 @@ def test_scan_sends_multipart_media_and_ids(scripted: ScriptedServer) -> None:
     assert not result.needs_review
 
 
+def test_a_near_copy_match_names_its_original(scripted: ScriptedServer) -> None:
+    match = {
+        "bank": "platform-removed",
+        "bank_kind": "platform_removed",
+        "action": "block",
+        "signal_type": "pdq",
+        "entry_id": "41",
+        "distance": 8,
+        "variant_of": "7",
+    }
+    scripted.script = [Reply(200, {"verdict": "block", "matches": [match], "hashes": None})]
+    with client(scripted) as sw:
+        result = sw.scan(b"\xff\xd8jpeg", media_id="m1")
+    assert result.blocked
+    assert (result.matches[0].entry_id, result.matches[0].variant_of) == ("41", "7")
+
+
 def test_lookup_and_ack_send_json(scripted: ScriptedServer) -> None:
     action = {
         "id": "act_1",

@@ -30,6 +30,10 @@ def test_defaults_use_sqlite_under_home(tmp_path: Path) -> None:
         ("SHIELDWALL_MAX_VIDEO_PIXELS", "many", "must be a whole number"),
         ("SHIELDWALL_MAX_ANIMATION_PIXELS", "0", "must be at least 1"),
         ("SHIELDWALL_MAX_FRAMES_PER_SECOND", "-5", "must be greater than 0"),
+        ("SHIELDWALL_NEAR_MATCH_RADIUS", "200", "SHIELDWALL_NEAR_MATCH_RADIUS must be at most"),
+        ("SHIELDWALL_NEAR_MATCH_RADIUS", "-1", "SHIELDWALL_NEAR_MATCH_RADIUS must be at least 0"),
+        ("SHIELDWALL_BLOCKED_UPLOADS_CASE_COUNT", "0", "must be at least 1"),
+        ("SHIELDWALL_BLOCKED_UPLOADS_WINDOW_HOURS", "0", "must be greater than 0"),
     ],
 )
 def test_bad_settings_are_named_clearly(
@@ -103,3 +107,17 @@ def test_decode_budget_settings_reach_the_decoders(tmp_path: Path) -> None:
     pool = pool_from(config)
     assert (pool.workers, pool.memory_bytes) == (3, 1024 * 1024 * 1024)
     assert pool.pids() == set()  # nothing starts until media is decoded
+
+
+def test_scan_signal_settings(tmp_path: Path) -> None:
+    config = load_config(
+        {
+            "SHIELDWALL_HOME": str(tmp_path),
+            "SHIELDWALL_NEAR_MATCH_RADIUS": "0",
+            "SHIELDWALL_BLOCKED_UPLOADS_CASE_COUNT": "5",
+            "SHIELDWALL_BLOCKED_UPLOADS_WINDOW_HOURS": "1.5",
+        }
+    )
+    assert (config.near_match_radius, config.blocked_uploads_case_count) == (0, 5)
+    assert config.blocked_uploads_window_hours == 1.5
+    assert load_config({"SHIELDWALL_HOME": str(tmp_path)}).near_match_radius == 52

@@ -33,17 +33,12 @@ CSE_PATH = [
 
 
 def _platform_reports_a_banked_image(sw: Shieldwall, base: str, key: str, tmp_path: Path) -> str:
-    """The platform scans an upload that matches a verified bank, and a user reports the post."""
+    """The platform publishes an upload, its media is banked as verified, and a user reports
+    the post. (Were it banked first, the upload would be blocked, and that blocked attempt
+    would itself open a case on the account, ahead of this one.)"""
     image = tmp_path / "banked.jpg"
     image.write_bytes(jpeg(photo("chelsea")))
     reason = ("--reason", "test: a verified list")
-    assert (
-        sw(
-            "bank", "create", "verified", "--kind", "verified_csam", "--action", "block", *reason
-        ).code
-        == 0
-    )
-    assert sw("bank", "add", "verified", str(image), *reason).code == 0
     headers = {"Authorization": f"Bearer {key}"}
     scan = httpx.post(
         f"{base}/api/v1/scan",
@@ -53,6 +48,14 @@ def _platform_reports_a_banked_image(sw: Shieldwall, base: str, key: str, tmp_pa
         timeout=30,
     )
     assert scan.status_code == 200, scan.text
+    assert scan.json()["verdict"] == "allow"
+    assert (
+        sw(
+            "bank", "create", "verified", "--kind", "verified_csam", "--action", "block", *reason
+        ).code
+        == 0
+    )
+    assert sw("bank", "add", "verified", str(image), *reason).code == 0
     body = {
         "idempotency_key": "desk-e2e-1",
         "subject": {"type": "post", "id": "post-77", "handle": "@poster", "has_media": True},

@@ -6,7 +6,6 @@ from tests.photos import BANKED, EDITS, OTHERS, jpeg, photo
 
 from shieldwall.banks import services as banks
 from shieldwall.core.actors import Actor
-from shieldwall.core.models import AuditEvent
 from shieldwall.matching.registry import registry
 from shieldwall.matching.services import QueryHashes, lookup_hashes, scan_bytes
 
@@ -104,10 +103,13 @@ def test_index_follows_bank_changes_without_restart(actor: Actor, settings) -> N
     assert {b.name: b.version for b in registry.banks()}["b"] > before["b"]
 
 
-def test_scan_with_media_id_is_audited(actor: Actor) -> None:
-    scan_bytes(data=jpeg(photo("coffee")), actor=actor, media_id="m-9")
-    event = AuditEvent.objects.get(action="media.scan")
-    assert (event.subject_id, event.data["verdict"]) == ("m-9", "allow")
+def test_scan_with_media_id_keeps_its_hashes(actor: Actor) -> None:
+    from shieldwall.subjects.models import PlatformMedia
+
+    verdict = scan_bytes(data=jpeg(photo("coffee")), actor=actor, media_id="m-9")
+    media = PlatformMedia.objects.get(media_id="m-9")
+    assert verdict.hashes is not None
+    assert (media.sha256, media.verdict) == (verdict.hashes.sha256, "allow")
 
 
 def test_other_threads_match_on_the_last_snapshot_while_one_rebuilds(actor: Actor) -> None:

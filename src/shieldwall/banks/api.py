@@ -35,6 +35,7 @@ def _add_out(result: services.AddResult) -> AddOut:
         added=result.added,
         duplicates=result.duplicates,
         entry_ids=[str(i) for i in result.entry_ids],
+        variants=result.variants,
     )
 
 

@@ -70,6 +70,17 @@ class BankEntry(models.Model):
     )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A near copy (a small crop or rotation) of media banked from its bytes: the PDQ entry of
+    # the media itself. Variants match like any entry, go with their original, and are ours
+    # alone: exports leave them out.
+    variant_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="variants",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["id"]
@@ -88,6 +99,11 @@ class BankEntry(models.Model):
                 condition=~models.Q(signal_type="vpdq"),
             ),
             models.Index(fields=["bank", "external_id"]),
+            models.Index(
+                fields=["variant_of"],
+                name="bank_entry_variants",
+                condition=models.Q(variant_of__isnull=False),
+            ),
         ]
         verbose_name_plural = "bank entries"
 

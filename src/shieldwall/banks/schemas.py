@@ -63,6 +63,9 @@ class AddOut(Schema):
     added: int
     duplicates: int
     entry_ids: list[str]
+    variants: int = Field(
+        default=0, description="of the added entries, near copies (crops, rotations) of media"
+    )
 
 
 class EntryOut(Schema):
@@ -75,6 +78,9 @@ class EntryOut(Schema):
     external_id: str
     enabled: bool
     created_at: datetime
+    variant_of: str | None = Field(
+        default=None, description="for a near copy (crop, rotation): the entry it was made from"
+    )
 
 
 class EntryPatch(Schema):
@@ -115,4 +121,5 @@ def entry_out(e: BankEntry) -> EntryOut:
         external_id=e.external_id,
         enabled=e.enabled,
         created_at=e.created_at,
+        variant_of=str(e.variant_of_id) if e.variant_of_id else None,
     )

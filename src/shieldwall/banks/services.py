@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -34,6 +34,7 @@ from shieldwall.core.limits import hash_media, refusal
 from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.media.errors import MediaError
 from shieldwall.media.hashing import MediaHashes
+from shieldwall.media.nearcopy import NearCopy
 
 MAX_IMPORT_ERRORS_SHOWN = 20
 CSV_HEADER = ("signal_type", "value", "note")
@@ -48,6 +49,9 @@ class HashRow:
     note: str = ""
     external_id: str = ""
     quality: int | None = None
+    # For a near copy (a crop or rotation of media banked from its bytes): the PDQ value of
+    # that media's own entry, added in the same batch or already in the bank.
+    variant_of: str = ""
 
 
 @dataclass
@@ -57,6 +61,7 @@ class AddResult:
     added: int = 0
     duplicates: int = 0
     entry_ids: list[int] = field(default_factory=list)
+    variants: int = 0  # of the added entries, near copies of another
 
 
 @dataclass(frozen=True)
@@ -264,6 +269,7 @@ def add_hashes(
 ) -> AddResult:
     """Add hashes to a bank, all or nothing: a bad row refuses the whole batch with its line."""
     _refuse_early(bank_name, actor=actor, reason=reason)
+    rows = list(rows)
     entries, errors = _validate_rows(rows, source=source)
     if errors:
         shown = "; ".join(f"row {e.line}: {e.message}" for e in errors[:MAX_IMPORT_ERRORS_SHOWN])
@@ -273,7 +279,7 @@ def add_hashes(
     with transaction.atomic():
         bank = get_bank(bank_name, for_update=True)
         reason = guard.check_change(bank=bank, actor=actor, reason=reason)
-        result = _insert(bank, entries)
+        result = _insert(bank, entries, [row.variant_of for row in rows])
         audit.record(
             actor=actor,
             action="bank.entries.add",
@@ -285,6 +291,7 @@ def add_hashes(
                     "source": source,
                     "added": result.added,
                     "duplicates": result.duplicates,
+                    "variants": result.variants,
                 },
                 reason,
             ),
@@ -310,6 +317,9 @@ def _validate_rows(
         if row.quality is not None and not 0 <= row.quality <= 100:
             errors.append(RowError(line, "quality is between 0 and 100"))
             continue
+        if row.variant_of and (signal_type != SignalType.PDQ or len(row.variant_of) != 64):
+            errors.append(RowError(line, "only a PDQ hash can be a near copy of a PDQ hash"))
+            continue
         entries.append(
             BankEntry(
                 signal_type=signal_type,
@@ -323,9 +333,14 @@ def _validate_rows(
     return entries, errors
 
 
-def _insert(bank: Bank, entries: list[BankEntry]) -> AddResult:
-    """Insert new entries (skipping hashes the bank already holds) and bump the bank version."""
+def _insert(bank: Bank, entries: list[BankEntry], parents: Sequence[str] = ()) -> AddResult:
+    """Insert new entries (skipping hashes the bank already holds) and bump the bank version.
+
+    parents[i], when given, is the PDQ value of the entry that entries[i] is a near copy of;
+    originals go in first so their variants can point at them.
+    """
     result = AddResult()
+    parent_of = dict(zip(map(id, entries), parents, strict=False))
     exact = [e for e in entries if e.signal_type != SignalType.VPDQ]
     existing: set[tuple[str, str]] = set()
     values = [e.value for e in exact]
@@ -336,7 +351,8 @@ def _insert(bank: Bank, entries: list[BankEntry]) -> AddResult:
             .values_list("signal_type", "value")
         )
     seen: set[tuple[str, str]] = set()
-    fresh = []
+    fresh: list[BankEntry] = []
+    derived: list[BankEntry] = []
     for e in entries:
         key = (e.signal_type, e.value)
         if e.signal_type != SignalType.VPDQ and (key in existing or key in seen):
@@ -344,23 +360,57 @@ def _insert(bank: Bank, entries: list[BankEntry]) -> AddResult:
             continue
         seen.add(key)
         e.bank = bank
-        fresh.append(e)
+        (derived if parent_of.get(id(e)) else fresh).append(e)
     created = BankEntry.objects.bulk_create(fresh, batch_size=1000)
+    if derived:
+        created += _insert_variants(bank, derived, parent_of)
     result.added = len(created)
+    result.variants = sum(e.variant_of_id is not None for e in created)
     result.entry_ids = [e.pk for e in created if e.pk is not None]
     if created:
         _bump(bank)
     return result
 
 
+def _insert_variants(
+    bank: Bank, variants: list[BankEntry], parent_of: dict[int, str]
+) -> list[BankEntry]:
+    """Insert near copies pointing at their original's entry; drop those without one."""
+    wanted = {parent_of[id(e)] for e in variants}
+    originals = dict(
+        BankEntry.objects.filter(
+            bank=bank, signal_type=SignalType.PDQ, variant_of__isnull=True, value__in=wanted
+        ).values_list("value", "pk")
+    )
+    kept = []
+    for e in variants:
+        e.variant_of_id = originals.get(parent_of[id(e)])
+        if e.variant_of_id is not None:
+            kept.append(e)
+    return BankEntry.objects.bulk_create(kept, batch_size=1000)
+
+
+def near_copy_rows(*, pdq: str, near: Iterable[NearCopy], note: str = "") -> list[HashRow]:
+    """Bank rows for the near copies (crops, rotations) of media whose PDQ hash is `pdq`."""
+    rows = []
+    for copy in near:
+        label = f"near copy ({copy.edit})" + (f" of {note}" if note else "")
+        rows.append(
+            HashRow(SignalType.PDQ, copy.pdq, label[:500], quality=copy.quality, variant_of=pdq)
+        )
+    return rows
+
+
 def entries_from_media(hashes: MediaHashes, *, note: str = "") -> list[HashRow]:
-    """The bank rows that stand for one hashed media item (exact hashes, and PDQ or vPDQ)."""
+    """The bank rows that stand for one hashed media item: exact hashes, PDQ or vPDQ, and the
+    PDQ hashes of its near copies when they were computed."""
     rows = [
         HashRow(SignalType.MD5, hashes.md5, note),
         HashRow(SignalType.SHA256, hashes.sha256, note),
     ]
     if hashes.pdq is not None:
         rows.append(HashRow(SignalType.PDQ, hashes.pdq, note, quality=hashes.pdq_quality))
+        rows += near_copy_rows(pdq=hashes.pdq, near=hashes.pdq_near, note=note)
     if hashes.vpdq:
         frames = [Frame(f.second, f.pdq, f.quality) for f in hashes.vpdq]
         rows.append(HashRow(SignalType.VPDQ, frames_to_value(frames), note))
@@ -370,11 +420,12 @@ def entries_from_media(hashes: MediaHashes, *, note: str = "") -> list[HashRow]:
 def add_media(
     *, bank_name: str, data: bytes, actor: Actor, note: str = "", reason: str = ""
 ) -> AddResult:
-    """Hash media (video densely, every frame) and add its hashes; the bytes are not kept."""
+    """Hash media (video densely, every frame) and add its hashes, with its near copies'; the
+    bytes are not kept."""
     # Refuse before the costly hashing.
     _refuse_early(bank_name, actor=actor, reason=reason)
     try:
-        hashes = hash_media(data, frames_per_second=None)  # in a decoding child
+        hashes = hash_media(data, frames_per_second=None, near_copies=True)  # in a child
     except MediaError as exc:
         raise refusal(exc) from None
     return add_hashes(
@@ -429,7 +480,11 @@ def _hashes_handed_out(*, bank: Bank, actor: Actor, reason: str, action: str) ->
 def export_csv(
     *, bank_name: str, actor: Actor, include_disabled: bool = False, reason: str = ""
 ) -> Iterator[str]:
-    """The bank's entries as CSV lines in the import format, header first."""
+    """The bank's entries as CSV lines in the import format, header first.
+
+    Near copies are left out: they are our own guesses at edits of the banked media, not
+    hashes of anything seen, and whoever imports the list derives what suits their matcher.
+    """
     require(actor, VIEW_BANKS)
     bank = get_bank(bank_name)
     with transaction.atomic():
@@ -438,7 +493,7 @@ def export_csv(
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     yield buf.getvalue()
-    qs = bank.entries.order_by("id")
+    qs = bank.entries.filter(variant_of__isnull=True).order_by("id")
     if not include_disabled:
         qs = qs.filter(enabled=True)
     for signal_type, value, note in qs.values_list("signal_type", "value", "note").iterator(
@@ -476,6 +531,7 @@ def set_entry_enabled(
         if entry.enabled != enabled:
             entry.enabled = enabled
             entry.save(update_fields=["enabled"])
+            entry.variants.update(enabled=enabled)  # its near copies go with it
             _bump(bank)
             audit.record(
                 actor=actor,
@@ -508,6 +564,12 @@ def remove_entries(
         missing = sorted(ids - set(doomed))
         if missing:
             raise NotFound("entry_not_found", f"Bank {bank_name!r} has no entry {missing[0]}.")
+        # An entry's near copies go with it (the foreign key cascades; count them too).
+        doomed += (
+            BankEntry.objects.filter(variant_of__in=doomed)
+            .exclude(pk__in=doomed)
+            .values_list("pk", flat=True)
+        )
         if doomed:
             BankEntry.objects.filter(pk__in=doomed).delete()
             _bump(bank)

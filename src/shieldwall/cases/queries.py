@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from shieldwall.banks.models import Bank
 from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
@@ -36,6 +37,7 @@ from shieldwall.cases.post_cards import (
     post_media_ids,
     reach_of,
 )
+from shieldwall.cases.scan_signals import NEAR_MATCH, REPEATED_BLOCKS
 from shieldwall.cases.services import DECISIONS_FOR, case_posts, get_case
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.models import AuditEvent
@@ -51,6 +53,7 @@ from shieldwall.core.roles import (
     VIEW_REPORTER,
 )
 from shieldwall.integrations.queries import ActionState, action_states
+from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import Report
@@ -61,6 +64,7 @@ DUE_SOON = timedelta(minutes=15)
 MAX_REPORTS_SHOWN = 100
 MAX_POSTS_SHOWN = 50  # posts reported with a case shown in full; the rest are listed
 SETTLING = timedelta(minutes=10)  # the desk refreshes unsettled actions this long
+MAX_SCAN_EVIDENCE = 200
 
 SIGNAL_LABELS = {
     "verified_bank_match": "Verified bank match",
@@ -70,6 +74,8 @@ SIGNAL_LABELS = {
     "fast_growing_reach": "Fast-growing reach",
     "new_account": "New account",
     "many_reporters": "Many reporters",
+    REPEATED_BLOCKS: "Repeated blocked uploads",
+    NEAR_MATCH: "Near match to a bank",
 }
 # The decisions in the order the desk shows them, with their keyboard shortcut.
 DECISION_KEYS = {
@@ -465,6 +471,7 @@ class CaseDetail:
     posts: list[PostCard] = field(default_factory=list)  # reported with the case
     posts_not_shown: list[str] = field(default_factory=list)
     viewer_id: int | None = None
+    scan_evidence: list[ScanEvidence] = field(default_factory=list)
 
     @property
     def actions_settling(self) -> bool:
@@ -527,6 +534,36 @@ class CaseDetail:
     @property
     def due(self) -> Due:
         return due(self.case.deadline_at, timezone.now())
+
+
+@dataclass(frozen=True)
+class ScanEvidence:
+    """An upload behind the case as the scan saw it: blocked, or allowed but near a bank."""
+
+    signal: ScanSignal
+    label: str
+    near: bool
+    matches: tuple[dict[str, Any], ...]  # each with the bank's threshold added
+
+
+def scan_evidence(case: Case) -> list[ScanEvidence]:
+    """The blocked and near-matching uploads filed into the case, oldest first."""
+    signals = list(
+        ScanSignal.objects.filter(case_id=case.public_id).order_by("created_at", "id")[
+            :MAX_SCAN_EVIDENCE
+        ]
+    )
+    names = {str(m.get("bank", "")) for s in signals for m in s.matches}
+    thresholds = dict(Bank.objects.filter(name__in=names).values_list("name", "pdq_threshold"))
+    return [
+        ScanEvidence(
+            signal=s,
+            label=_label(ScanSignalKind, s.kind),
+            near=s.kind == ScanSignalKind.NEAR_MATCH,
+            matches=tuple({**m, "threshold": thresholds.get(m.get("bank"))} for m in s.matches),
+        )
+        for s in signals
+    ]
 
 
 @lru_cache(maxsize=16)
@@ -696,6 +733,7 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         posts=shown,
         posts_not_shown=others[MAX_POSTS_SHOWN:],
         viewer_id=getattr(user, "pk", None),
+        scan_evidence=scan_evidence(case),
     )
 
 

@@ -50,6 +50,7 @@ from shieldwall.core.roles import (
 )
 from shieldwall.integrations.services import issue_action
 from shieldwall.matching.services import QueryHashes, match_hashes
+from shieldwall.media.nearcopy import NearCopy
 from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report, ReportSource, ReportStatus, Resolution
 from shieldwall.reports.services import read_pending_link
@@ -107,6 +108,7 @@ def _bank_matches(media: list[MediaHashRow]) -> list[dict[str, object]]:
                     "bank_kind": hit.bank_kind,
                     "signal_type": hit.signal_type,
                     "distance": hit.distance,
+                    "variant_of": hit.variant_of,
                 }
             )
     return found
@@ -671,11 +673,16 @@ def _bank_removed_media(case: Case, *, posts: Sequence[str] = ()) -> None:
     for m in media:
         note = f"case {case.public_id}"
         rows += [banks.HashRow("md5", m.md5, note), banks.HashRow("sha256", m.sha256, note)]
+        vpdq, near = (
+            PlatformMedia.objects.filter(media_id=m.media_id)
+            .values_list("vpdq", "pdq_near")
+            .first()
+        ) or ([], [])
         if m.pdq:
             rows.append(banks.HashRow("pdq", m.pdq, note, quality=m.pdq_quality))
-        vpdq = (
-            PlatformMedia.objects.filter(media_id=m.media_id).values_list("vpdq", flat=True).first()
-        )
+            # Its near copies (crops, small rotations), hashed when it was scanned.
+            copies = [NearCopy(str(e), str(p), int(q)) for e, p, q in near]
+            rows += banks.near_copy_rows(pdq=m.pdq, near=copies, note=note)
         if vpdq:
             frames = [Frame(float(s), str(p), int(q)) for s, p, q in vpdq]
             rows.append(banks.HashRow("vpdq", frames_to_value(frames), note))

@@ -53,10 +53,13 @@ def decode_pool() -> DecodePool:
         return _pool
 
 
-def hash_media(data: bytes, *, frames_per_second: float | None = 1.0) -> MediaHashes:
-    """Hash uploaded media in a decoding child, under the service's limits."""
+def hash_media(
+    data: bytes, *, frames_per_second: float | None = 1.0, near_copies: bool = False
+) -> MediaHashes:
+    """Hash uploaded media in a decoding child, under the service's limits (near_copies: also
+    an image's small crops and rotations, for media that may be banked later)."""
     return decode_pool().hash_bytes(
-        data, limits=media_limits(), frames_per_second=frames_per_second
+        data, limits=media_limits(), frames_per_second=frames_per_second, near_copies=near_copies
     )
 
 

@@ -36,6 +36,7 @@ class BankIndex:
     pdq: PdqIndex
     video: VideoIndex
     video_ids: frozenset[int]
+    variant_of: dict[int, int]  # near-copy entry id -> the entry of the media it was made from
 
     @property
     def size(self) -> int:
@@ -46,12 +47,15 @@ def build_bank_index(bank: Bank) -> BankIndex:
     """Load one bank's enabled PDQ and vPDQ entries from the database into memory."""
     rows = BankEntry.objects.filter(
         bank=bank, enabled=True, signal_type=SignalType.PDQ
-    ).values_list("id", "value", "quality")
+    ).values_list("id", "value", "quality", "variant_of_id")
     ids, hexes = [], []
-    for entry_id, value, quality in rows.iterator(chunk_size=20000):
+    variant_of = {}
+    for entry_id, value, quality, original in rows.iterator(chunk_size=20000):
         if quality is None or quality >= MIN_PDQ_QUALITY:
             ids.append(entry_id)
             hexes.append(value)
+            if original is not None:
+                variant_of[entry_id] = original
     videos = []
     video_rows = BankEntry.objects.filter(
         bank=bank, enabled=True, signal_type=SignalType.VPDQ
@@ -79,6 +83,7 @@ def build_bank_index(bank: Bank) -> BankIndex:
         pdq=PdqIndex.from_hex(hexes, ids),
         video=VideoIndex(videos, min_quality=MIN_PDQ_QUALITY),
         video_ids=frozenset(v.entry_id for v in videos),
+        variant_of=variant_of,
     )
 
 

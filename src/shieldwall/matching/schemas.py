@@ -39,6 +39,10 @@ class MatchOut(Schema):
     distance: int
     query_match_pct: float | None = None
     bank_match_pct: float | None = None
+    variant_of: str | None = Field(
+        default=None,
+        description="when a near copy (crop, small rotation) matched: the entry it was made from",
+    )
 
 
 class ScanOut(Schema):
@@ -91,6 +95,7 @@ def scan_out(v: Verdict) -> ScanOut:
                 distance=m.distance,
                 query_match_pct=m.query_match_pct,
                 bank_match_pct=m.bank_match_pct,
+                variant_of=str(m.variant_of) if m.variant_of is not None else None,
             )
             for m in v.matches
         ],

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import structlog
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from shieldwall.banks.models import BankAction, BankEntry, SignalType
-from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import hash_media, refusal
 from shieldwall.core.roles import LOOKUP_HASHES, SCAN
 from shieldwall.matching.index import hex_to_array
+from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
 from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash
 from shieldwall.media.errors import MediaError
@@ -38,6 +40,18 @@ class BankMatch:
     distance: int
     query_match_pct: float | None = None
     bank_match_pct: float | None = None
+    variant_of: int | None = None  # the media's own entry, when a near copy of it matched
+
+    def as_dict(self) -> dict[str, object]:
+        """The form kept in scan signals and shown to staff."""
+        return {
+            "bank": self.bank,
+            "bank_kind": self.bank_kind,
+            "signal_type": self.signal_type,
+            "entry_id": self.entry_id,
+            "distance": self.distance,
+            "variant_of": self.variant_of,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,9 @@ class Verdict:
     verdict: str
     matches: list[BankMatch] = field(default_factory=list)
     hashes: MediaHashes | None = None
+    # Allowed media that came within the review radius of a blocking bank: for staff only,
+    # never in the platform's answer (it would tell an uploader how close they came).
+    near: list[BankMatch] = field(default_factory=list)
 
 
 def decide(matches: Sequence[BankMatch]) -> str:
@@ -72,22 +89,32 @@ def decide(matches: Sequence[BankMatch]) -> str:
     return ALLOW
 
 
+def exact_match_query(q: QueryHashes) -> QuerySet[BankEntry]:
+    """Enabled entries equal to the query's MD5 or SHA-256, found through the exact-hash index.
+
+    Each hash is its own (signal_type, value) probe of the partial index
+    `bank_entry_exact_lookup`. Every branch repeats the index's condition (not vpdq) because
+    SQLite uses a partial index for an OR branch only when the branch states it itself.
+    """
+    not_video = ~Q(signal_type=SignalType.VPDQ)
+    wanted = Q()
+    for signal_type, value in ((SignalType.MD5, q.md5), (SignalType.SHA256, q.sha256)):
+        if value:
+            wanted |= Q(signal_type=signal_type, value=value) & not_video
+    return BankEntry.objects.filter(wanted, enabled=True, bank__enabled=True).order_by()
+
+
 def _exact_matches(q: QueryHashes) -> list[BankMatch]:
-    wanted = [(SignalType.MD5, q.md5), (SignalType.SHA256, q.sha256)]
-    values = [v for _, v in wanted if v]
-    if not values:
+    if not (q.md5 or q.sha256):
         return []
-    rows = (
-        BankEntry.objects.filter(value__in=values, enabled=True, bank__enabled=True)
-        .exclude(signal_type__in=[SignalType.PDQ, SignalType.VPDQ])
-        .values_list("id", "signal_type", "value", "bank__name", "bank__kind", "bank__action")
+    rows = exact_match_query(q).values_list(
+        "id", "signal_type", "bank__name", "bank__kind", "bank__action"
     )
     return [
         BankMatch(
             bank=name, bank_kind=kind, action=action, signal_type=st, entry_id=eid, distance=0
         )
-        for eid, st, value, name, kind, action in rows
-        if (st, value) in wanted
+        for eid, st, name, kind, action in rows
     ]
 
 
@@ -127,14 +154,25 @@ def match_hashes(q: QueryHashes) -> list[BankMatch]:
     if q.pdq and (q.pdq_quality is None or q.pdq_quality >= MIN_PDQ_QUALITY):
         variants = hex_to_array(list(q.pdq_variants or (q.pdq,)))
         for b in banks:
-            best: dict[int, int] = {}
-            for m in b.pdq.search(variants, b.pdq_threshold):
-                best[m.id] = min(m.distance, best.get(m.id, 256))
-            for vm in b.video.match_image(variants, threshold=b.pdq_threshold):
-                best[vm.entry_id] = min(vm.distance, best.get(vm.entry_id, 256))
-            for entry_id, distance in best.items():
+            # Per banked media item (an entry and its near copies): the closest entry.
+            best: dict[int, tuple[int, int]] = {}
+            hits = [(m.id, m.distance) for m in b.pdq.search(variants, b.pdq_threshold)]
+            hits += [
+                (vm.entry_id, vm.distance)
+                for vm in b.video.match_image(variants, threshold=b.pdq_threshold)
+            ]
+            for entry_id, distance in hits:
+                root = b.variant_of.get(entry_id, entry_id)
+                if (distance, entry_id) < best.get(root, (257, 0)):
+                    best[root] = (distance, entry_id)
+            for root, (distance, entry_id) in best.items():
                 signal = SignalType.VPDQ if entry_id in b.video_ids else SignalType.PDQ
-                matches.append(BankMatch(b.name, b.kind, b.action, signal, entry_id, distance))
+                original = root if root != entry_id else None
+                matches.append(
+                    BankMatch(
+                        b.name, b.kind, b.action, signal, entry_id, distance, None, None, original
+                    )
+                )
     for b in banks:
         best_video: dict[int, BankMatch] = {}
         for frames in (q.vpdq, q.vpdq_untrimmed):
@@ -147,6 +185,41 @@ def match_hashes(q: QueryHashes) -> list[BankMatch]:
     return matches
 
 
+def near_matches(
+    hashes: Sequence[str], *, radius: int, skip: Sequence[BankMatch] = ()
+) -> list[BankMatch]:
+    """The closest entry of each blocking bank lying beyond its threshold but within radius.
+
+    Only the hashes given (the picture as uploaded, not its eight turns and flips) are
+    searched: a wider radius costs more probes per hash, and this runs on every allowed scan.
+    """
+    if not hashes or radius <= 0:
+        return []
+    matched = {m.bank for m in skip}
+    queries = hex_to_array(list(hashes))
+    out = []
+    for b in registry.banks():
+        if b.action != BankAction.BLOCK or b.name in matched or radius <= b.pdq_threshold:
+            continue
+        best = min(
+            (
+                (m.distance, m.id)
+                for m in b.pdq.search(queries, radius)
+                if m.distance > b.pdq_threshold
+            ),
+            default=None,
+        )
+        if best is not None:
+            distance, entry_id = best
+            root = b.variant_of.get(entry_id)
+            out.append(
+                BankMatch(
+                    b.name, b.kind, b.action, SignalType.PDQ, entry_id, distance, variant_of=root
+                )
+            )
+    return sorted(out, key=lambda m: (m.distance, m.bank))
+
+
 def scan_bytes(
     *,
     data: bytes,
@@ -155,10 +228,13 @@ def scan_bytes(
     post_id: str = "",
     account_id: str = "",
 ) -> Verdict:
-    """Hash uploaded media, match it, and keep its hashes as platform media when it has an id."""
+    """Hash uploaded media and match it; keep its hashes as platform media when it has an id,
+    and a scan signal for staff when it was blocked or came near a blocking bank."""
     require(actor, SCAN)
     try:
-        hashes = hash_media(data)  # in a decoding child, never in this process
+        # Media with a platform id may be removed later: hash its near copies now, while the
+        # pixels are here, so a removal can bank them. In a decoding child, never here.
+        hashes = hash_media(data, near_copies=bool(media_id))
     except MediaError as exc:
         raise refusal(exc) from None
     q = QueryHashes(
@@ -166,12 +242,19 @@ def scan_bytes(
         sha256=hashes.sha256,
         pdq=hashes.pdq,
         pdq_quality=hashes.pdq_quality,
-        pdq_variants=hashes.pdq_dihedral + hashes.pdq_untrimmed,
+        pdq_variants=hashes.pdq_dihedral + hashes.pdq_untrimmed + hashes.pdq_stripped,
         vpdq=hashes.vpdq,
         vpdq_untrimmed=hashes.vpdq_untrimmed,
     )
     matches = match_hashes(q)
     verdict = Verdict(decide(matches), matches, hashes)
+    usable = hashes.pdq is not None and (hashes.pdq_quality or 0) >= MIN_PDQ_QUALITY
+    if media_id and usable and verdict.verdict != BLOCK:
+        verdict.near = near_matches(
+            [hashes.pdq or "", *hashes.pdq_stripped],
+            radius=settings.SHIELDWALL.near_match_radius,
+            skip=matches,
+        )
     log.info(
         "media.scanned",
         verdict=verdict.verdict,
@@ -180,7 +263,13 @@ def scan_bytes(
         matches=len(matches),
         caller=actor.label,
     )
-    if media_id or matches:
+    # No audit event: a scan is not a staff decision, and an event per scan would queue every
+    # upload on the audit chain's one locked row. What staff must learn (a blocked upload, a
+    # near match) is one small row that the worker files into cases.
+    signal = _signal(
+        verdict, media_id=media_id, post_id=post_id, account_id=account_id, caller=actor.label
+    )
+    if media_id or signal is not None:
         with transaction.atomic():
             if media_id:
                 record_media(
@@ -190,20 +279,35 @@ def scan_bytes(
                     hashes=hashes,
                     verdict=verdict.verdict,
                 )
-            audit.record(
-                actor=actor,
-                action="media.scan",
-                subject_type="media",
-                subject_id=media_id,
-                data={
-                    "verdict": verdict.verdict,
-                    "sha256": hashes.sha256,
-                    "matches": [
-                        [m.bank, m.signal_type, m.entry_id, m.distance] for m in matches[:50]
-                    ],
-                },
-            )
+            if signal is not None:
+                signal.save(force_insert=True)
     return verdict
+
+
+def _signal(
+    verdict: Verdict, *, media_id: str, post_id: str, account_id: str, caller: str
+) -> ScanSignal | None:
+    """The row staff should hear about from this scan: a block, or a near match, or none."""
+    if verdict.verdict == BLOCK:
+        kind, found = ScanSignalKind.BLOCKED, [m for m in verdict.matches if m.action == BLOCK]
+    elif verdict.near:
+        kind, found = ScanSignalKind.NEAR_MATCH, verdict.near
+    else:
+        return None
+    h = verdict.hashes
+    assert h is not None
+    return ScanSignal(
+        kind=kind,
+        media_id=media_id,
+        post_id=post_id,
+        account_id=account_id,
+        media_type=h.media_type,
+        md5=h.md5,
+        sha256=h.sha256,
+        pdq=h.pdq or "",
+        matches=[m.as_dict() for m in found[:20]],
+        scanned_by=caller,
+    )
 
 
 def lookup_hashes(*, q: QueryHashes, actor: Actor) -> Verdict:

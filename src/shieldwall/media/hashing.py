@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from shieldwall.media import nearcopy
 from shieldwall.media.borders import Box, content_box
 from shieldwall.media.detect import detect_format
 from shieldwall.media.errors import MediaError
 from shieldwall.media.image import decode_still
 from shieldwall.media.limits import MediaLimits
+from shieldwall.media.nearcopy import NearCopy
 from shieldwall.media.pdq import pdq_dihedral_of, pdq_of
 from shieldwall.media.resample import Picture
 from shieldwall.media.video import open_video
@@ -53,6 +55,10 @@ class MediaHashes:
     # from elsewhere (NCMEC, StopNCII, HMA) hash whole frames. Empty when nothing was cut.
     pdq_untrimmed: tuple[str, ...] = ()
     vpdq_untrimmed: tuple[FrameHash, ...] = ()
+    # Images only. Small crops and rotations of the picture, banked with it when media is
+    # banked from its bytes; and the upload with a caption band stripped, matched with it.
+    pdq_near: tuple[NearCopy, ...] = ()
+    pdq_stripped: tuple[str, ...] = ()
 
 
 def hash_file(
@@ -78,14 +84,19 @@ def hash_bytes(
     limits: MediaLimits = _DEFAULT_LIMITS,
     frames_per_second: float | None = 1.0,
     trim_borders: bool = True,
+    near_copies: bool = False,
 ) -> MediaHashes:
-    """Hash media bytes; raise MediaError (never anything else) for what cannot be hashed."""
+    """Hash media bytes; raise MediaError (never anything else) for what cannot be hashed.
+
+    near_copies also hashes an image's small crops and rotations (`MediaHashes.pdq_near`),
+    for media that may be banked later: it costs about as much again as the rest.
+    """
     _check_size(len(data), limits)
     if frames_per_second is not None and not frames_per_second > 0:
         raise ValueError("frames_per_second must be positive or None")
     media_type, fmt = detect_format(data)
     try:
-        return _hash(data, media_type, fmt, limits, frames_per_second, trim_borders)
+        return _hash(data, media_type, fmt, limits, frames_per_second, trim_borders, near_copies)
     except (MediaError, MemoryError):
         raise
     except Exception as exc:  # a decoder failing in a way we did not foresee
@@ -99,6 +110,7 @@ def _hash(
     limits: MediaLimits,
     frames_per_second: float | None,
     trim_borders: bool,
+    near: bool = False,
 ) -> MediaHashes:
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     sha256 = hashlib.sha256(data).hexdigest()
@@ -108,6 +120,7 @@ def _hash(
         picture = whole.crop(content_box(whole.luma) or _whole(whole)) if trim_borders else whole
         dihedral, quality = pdq_dihedral_of(picture.pdq_input())
         untrimmed = () if picture is whole else pdq_dihedral_of(whole.pdq_input())[0]
+        stripped = tuple(pdq_of(p.pdq_input())[0] for p in nearcopy.caption_stripped(whole))
         return MediaHashes(
             "image",
             fmt,
@@ -121,6 +134,8 @@ def _hash(
             height,
             None,
             pdq_untrimmed=untrimmed,
+            pdq_near=nearcopy.near_copies(picture) if near else (),
+            pdq_stripped=stripped,
         )
     source = open_video(data, fmt, limits, frames_per_second)
     frames: list[FrameHash] = []

@@ -81,6 +81,7 @@ class DecodePool:
         limits: MediaLimits,
         frames_per_second: float | None = 1.0,
         trim_borders: bool = True,
+        near_copies: bool = False,
     ) -> MediaHashes:
         """Hash media bytes in a child; raise MediaError for what cannot be hashed in budget."""
         hashing._check_size(len(data), limits)  # refuse an oversize item before shipping it
@@ -88,6 +89,7 @@ class DecodePool:
             "limits": limits,
             "frames_per_second": frames_per_second,
             "trim_borders": trim_borders,
+            "near_copies": near_copies,
         }
         return self.run(
             hashing.hash_bytes,

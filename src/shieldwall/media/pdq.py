@@ -56,6 +56,29 @@ def pdq_of(image64: npt.NDArray[np.uint8]) -> tuple[str, int]:
     return bits_to_hex(bits), int(quality)
 
 
+# PDQ's 64-to-16 DCT (frequencies 1-16; the DC term is skipped), as pdqhash builds it.
+_DCT16 = (
+    np.sqrt(2 / 64) * np.cos(np.pi / 2 / 64 * np.outer(np.arange(1, 17), 2 * np.arange(64) + 1))
+).astype(np.float32)
+
+
+def pdq_of_many(pixels: npt.NDArray[np.uint8]) -> list[tuple[str, int]]:
+    """(pdq hex, quality) of each of N 64x64 grey images, as `pdq_of` gives them, at once.
+
+    A 64x64 picture is what `Picture.pdq_input` makes, for which pdqhash's blur is the
+    identity; what remains is its DCT, a median threshold and its gradient quality, done here
+    for a whole batch (a third of the time of one pdqhash call each).
+    """
+    a = np.asarray(pixels, dtype=np.float32).reshape(-1, 64, 64)
+    coefficients = (_DCT16 @ a @ _DCT16.T).reshape(len(a), 256)
+    median = np.partition(coefficients, 127, axis=1)[:, 127:128]  # torben's: the 128th smallest
+    packed = np.packbits((coefficients > median)[:, ::-1], axis=1)  # bit 255 first, as hex
+    down = np.abs(np.trunc((a[:, :-1, :] - a[:, 1:, :]) * 100 / 255)).sum(axis=(1, 2))
+    across = np.abs(np.trunc((a[:, :, :-1] - a[:, :, 1:]) * 100 / 255)).sum(axis=(1, 2))
+    quality = np.minimum(100, (down + across) // 90).astype(int)
+    return [(row.tobytes().hex(), int(q)) for row, q in zip(packed, quality, strict=True)]
+
+
 def pdq_dihedral_of(image64: npt.NDArray[np.uint8]) -> tuple[tuple[str, ...], int]:
     """Return the 8 dihedral PDQ hex hashes (index 0 is the original) and the quality."""
     vectors, quality = pdqhash.compute_dihedral(image64)

@@ -31,22 +31,37 @@ def luma_of(rgb: npt.NDArray[np.uint8]) -> Luma:
     return np.asarray(rgb, dtype=np.float32) @ _LUMA
 
 
-@lru_cache(maxsize=512)
-def _full_weights(full: int) -> npt.NDArray[np.float64]:
-    """Weights (64 x full) of pdqhash's Jarosz blur + decimation along one axis."""
+def _box_kernels(full: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """pdqhash's Jarosz blur + decimation along one axis, as 64 short kernels.
+
+    Returns (starts, weights): output i is the sum of weights[i, a] * input[starts[i] + a].
+    Each output reads only about full/64 inputs, so the kernels are built directly (two
+    passes of the transposed box filter applied to a delta at the sample), not as a dense
+    64 x full matrix: a picture size costs tens of microseconds, not milliseconds, which
+    matters when a picture's near copies hash two dozen sizes.
+    """
     window = (full + 2 * PDQ_SIZE - 1) // (2 * PDQ_SIZE)
     half = (window + 2) // 2
     lo, hi = half - window, half - 1  # each box output k averages inputs k+lo .. k+hi
-    weights = np.zeros((PDQ_SIZE, full))
-    samples = ((np.arange(PDQ_SIZE) + 0.5) * full / PDQ_SIZE).astype(int)
-    weights[np.arange(PDQ_SIZE), samples] = 1.0
-    idx = np.arange(full)
-    count = np.minimum(idx + hi, full - 1) - np.maximum(idx + lo, 0) + 1
-    first, last = np.clip(idx - hi, 0, full), np.clip(idx - lo + 1, 0, full)
-    for _ in range(2):  # pdqhash filters twice; apply the transposed box to the weights
-        cum = np.concatenate([np.zeros((PDQ_SIZE, 1)), np.cumsum(weights / count, axis=1)], 1)
-        weights = cum[:, last] - cum[:, first]
-    return weights
+    samples = ((np.arange(PDQ_SIZE) + 0.5) * full / PDQ_SIZE).astype(np.intp)
+
+    def count(k: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+        """How many in-range inputs box output k averages."""
+        return (np.minimum(k + hi, full - 1) - np.maximum(k + lo, 0) + 1).astype(np.float64)
+
+    # First transposed pass: the sample's box spreads 1/count over inputs k = s+lo .. s+hi;
+    # the second pass divides each of those by its own count and spreads it again.
+    k = samples[:, None] + lo + np.arange(window)[None, :]
+    inside = (k >= 0) & (k < full)
+    spread = np.where(inside, 1.0 / (count(samples)[:, None] * count(np.clip(k, 0, full - 1))), 0)
+    cum = np.concatenate([np.zeros((PDQ_SIZE, 1)), np.cumsum(spread, axis=1)], axis=1)
+    offsets = np.arange(2 * lo, 2 * hi + 1)  # input j = s + offset
+    first = np.clip(offsets - hi - lo, 0, window)
+    last = np.clip(offsets - 2 * lo + 1, 0, window)
+    weights = cum[:, last] - cum[:, first]
+    j = samples[:, None] + offsets[None, :]
+    weights[(j < 0) | (j >= full)] = 0.0
+    return samples + 2 * lo, weights
 
 
 @lru_cache(maxsize=512)
@@ -57,19 +72,32 @@ def _reduced_band(full: int, reduced: int, scale: float) -> tuple[IntArray, Luma
     pixels indices[i]. Banded because a BLAS matrix product here contends for cores with
     the video decoder's threads (measured 30 ms instead of 0.2 ms a frame on a busy host).
     """
-    cum = np.concatenate([np.zeros((PDQ_SIZE, 1)), np.cumsum(_full_weights(full), axis=1)], 1)
-    edges = np.minimum(np.arange(reduced + 1) * scale, full)
-    positions = np.arange(full + 1)
-    integrated = np.stack([np.interp(edges, positions, row) for row in cum])
-    dense = np.diff(integrated, axis=1)
-    nonzero = dense > 1e-12
-    first = nonzero.argmax(axis=1)
-    last = reduced - 1 - nonzero[:, ::-1].argmax(axis=1)
-    span = first[:, None] + np.arange(int((last - first).max()) + 1)[None, :]
-    indices = np.minimum(span, reduced - 1)
-    weights = np.take_along_axis(dense, indices, axis=1)
-    weights[span > last[:, None]] = 0.0
-    return indices, weights.astype(np.float32)
+    starts, kernels = _box_kernels(full)
+    length = kernels.shape[1]
+    # Cumulative weight of each kernel, piecewise linear between whole input positions.
+    cum = np.concatenate([np.zeros((PDQ_SIZE, 1)), np.cumsum(kernels, axis=1)], axis=1)
+    first_px = np.floor(np.maximum(starts, 0) / scale).astype(np.intp)
+    span = int(np.ceil((length + 1) / scale)) + 2
+    px = first_px[:, None] + np.arange(span)[None, :]
+
+    def cumulative_at(edge: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        local = np.clip(edge - starts[:, None], 0, length)
+        whole = np.minimum(np.floor(local).astype(np.intp), length - 1)
+        frac = local - whole
+        lo_v = np.take_along_axis(cum, whole, axis=1)
+        hi_v = np.take_along_axis(cum, whole + 1, axis=1)
+        return lo_v + frac * (hi_v - lo_v)
+
+    left = np.minimum(px * scale, full).astype(np.float64)
+    right = np.minimum((px + 1) * scale, full).astype(np.float64)
+    weights = cumulative_at(right) - cumulative_at(left)
+    weights[(px >= reduced) | (weights <= 1e-12)] = 0.0
+    return np.minimum(px, reduced - 1), weights.astype(np.float32)
+
+
+def axis_weights(full: int, reduced: int, scale: float) -> tuple[IntArray, Luma]:
+    """The banded weights that bring one axis of a reduced picture to PDQ's 64 samples."""
+    return _reduced_band(full, reduced, scale)
 
 
 def pdq_input(

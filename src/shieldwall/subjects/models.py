@@ -28,6 +28,9 @@ class PlatformMedia(models.Model):
     pdq = models.CharField(max_length=64, blank=True, db_index=True)
     pdq_quality = models.PositiveSmallIntegerField(null=True, blank=True)
     vpdq = models.JSONField(default=list, blank=True)
+    # [[edit, pdq, quality], ...]: hashes of small crops and rotations of an image, kept so
+    # that removing the post banks its near copies too (the pixels themselves are not kept).
+    pdq_near = models.JSONField(default=list, blank=True)
     verdict = models.CharField(max_length=8)
     first_scanned_at = models.DateTimeField(auto_now_add=True)
     last_scanned_at = models.DateTimeField(auto_now=True)

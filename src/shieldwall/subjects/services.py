@@ -60,6 +60,7 @@ def record_media(
             "pdq": hashes.pdq or "",
             "pdq_quality": hashes.pdq_quality,
             "vpdq": [[f.second, f.pdq, f.quality] for f in hashes.vpdq],
+            "pdq_near": [[c.edit, c.pdq, c.quality] for c in hashes.pdq_near],
             "verdict": verdict,
         },
     )

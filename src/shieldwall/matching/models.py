@@ -1,0 +1,56 @@
+"""What a scan tells staff beyond its verdict, kept as one small row per scan that has news."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class ScanSignalKind(models.TextChoices):
+    BLOCKED = "blocked", "Blocked upload of known media"
+    NEAR_MATCH = "near_match", "Near match to a blocking bank"
+
+
+class ScanSignal(models.Model):
+    """A blocked upload, or an allowed one that came close to a blocking bank.
+
+    Written in the scan's request with one INSERT (no audit event, no lock on anything
+    shared); the worker files it into a case later and stamps `filed_at`. The media itself
+    is never kept: only its hashes and what it matched.
+    """
+
+    kind = models.CharField(max_length=16, choices=ScanSignalKind.choices)
+    media_id = models.CharField(max_length=200, blank=True)
+    post_id = models.CharField(max_length=200, blank=True)
+    account_id = models.CharField(max_length=200, blank=True)
+    media_type = models.CharField(max_length=8, blank=True)
+    md5 = models.CharField(max_length=32, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pdq = models.CharField(max_length=64, blank=True)
+    # [{"bank", "bank_kind", "signal_type", "entry_id", "distance", "variant_of"}, ...]
+    matches = models.JSONField(default=list)
+    # Who sent the scan (its API key): the account and post ids are that caller's word.
+    scanned_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    filed_at = models.DateTimeField(null=True, blank=True)
+    case_id = models.CharField(
+        max_length=40, blank=True, help_text="public id of the case it was filed into, if any"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(filed_at__isnull=True),
+                name="scan_signal_pending",
+            ),
+            models.Index(
+                fields=["account_id", "kind", "created_at"], name="scan_signal_account_time"
+            ),
+            models.Index(
+                fields=["case_id"], condition=~models.Q(case_id=""), name="scan_signal_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.media_id or self.sha256[:12]}"
