@@ -35,10 +35,16 @@ def drop_postgres(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+BENCH_AUDIT_KEY = "shieldwall-benchmarks-only-audit-key-not-a-secret"
+
+
 def bench_env(prefix: str, database_url: str = "") -> dict[str, str]:
     """The environment of a fresh Shieldwall: a new home, and the given database if any."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIELDWALL_")}
     env["SHIELDWALL_HOME"] = tempfile.mkdtemp(prefix=prefix)
+    # One audit key for every benchmark home, so a database kept between runs (bench_scan's
+    # large banks) is appended to with the key its audit head was sealed with.
+    env["SHIELDWALL_AUDIT_KEY"] = BENCH_AUDIT_KEY
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
