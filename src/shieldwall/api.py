@@ -65,7 +65,7 @@ api = ShieldwallApi(
         "Known-media matching, hash banks, events, reports and actions for "
         "platforms. Authenticate with `Authorization: Bearer KEY` "
         "(create a key with `shieldwall apikey create NAME [--scope SCOPE ...]`; a key does "
-        "only what its scopes allow: scan, lookup, events, reports, actions, banks)."
+        "only what its scopes allow: scan, lookup, events, reports, actions, banks, platform)."
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",

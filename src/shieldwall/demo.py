@@ -70,16 +70,19 @@ def _ensure_staff() -> None:
 
 
 def _ensure_api_key(state: dict[str, Any]) -> str:
-    """The microblog's API key: the one saved by an earlier run while it still works."""
+    """The microblog's API key: the one saved by an earlier run while it still works. It may
+    register the microblog's profile (its links and media hosts), which Tidepool does on start."""
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.apikeys import authenticate, create_api_key
     from shieldwall.core.models import ApiKey
+    from shieldwall.core.roles import CONFIGURE_PLATFORM, DEFAULT_SCOPES
 
     key = state.get("api_key", "")
-    if key and authenticate(key) is not None:
+    known = authenticate(key) if key else None
+    if known is not None and known.can(CONFIGURE_PLATFORM):
         return str(key)
     name = f"demo-microblog-{ApiKey.objects.filter(name__startswith='demo-microblog').count() + 1}"
-    _, secret = create_api_key(name=name, actor=cli_actor())
+    _, secret = create_api_key(name=name, actor=cli_actor(), scopes=(*DEFAULT_SCOPES, "platform"))
     state["api_key"] = secret
     return secret
 

@@ -81,11 +81,14 @@ class Match:
     bank_kind: str
     action: str
     signal_type: str
-    entry_id: str
-    distance: int
+    entry_id: str | None  # None when withheld (a protected bank)
+    distance: int | None  # bits apart, 0 for exact hashes; None when withheld
     query_match_pct: float | None = None
     bank_match_pct: float | None = None
     variant_of: str | None = None  # a near copy (crop, rotation) of this banked entry matched
+    # A protected bank's match (verified CSAM, NCII, platform-removed, exchange-filled): which
+    # entry matched and how closely are not told to platform keys.
+    withheld: bool = False
 
     @classmethod
     def from_json(cls, d: Json) -> Match:
@@ -94,11 +97,12 @@ class Match:
             bank_kind=str(d["bank_kind"]),
             action=str(d["action"]),
             signal_type=str(d["signal_type"]),
-            entry_id=str(d["entry_id"]),
-            distance=int(d["distance"]),
+            entry_id=str(d["entry_id"]) if d.get("entry_id") is not None else None,
+            distance=int(d["distance"]) if d.get("distance") is not None else None,
             query_match_pct=_opt_float(d.get("query_match_pct")),
             bank_match_pct=_opt_float(d.get("bank_match_pct")),
             variant_of=str(d["variant_of"]) if d.get("variant_of") is not None else None,
+            withheld=bool(d.get("withheld", False)),
         )
 
 

@@ -151,3 +151,19 @@ def test_a_hash_match_limits_a_cse_reported_post_whoever_reported(
     cases.file_pending_reports()
     assert Case.objects.get().limited
     assert _limits() == 1
+
+
+def test_a_match_in_a_custom_bank_does_not_let_one_anonymous_report_limit_a_post(
+    actor: Actor, known_post: None
+) -> None:
+    # The platform's own bank of anything, review only: a stranger's one report is not enough.
+    image = jpeg(photo("chelsea"))
+    banks.create_bank(name="memes", actor=actor, kind="custom", action="review")
+    banks.add_media(bank_name="memes", data=image, actor=actor)
+    posted(actor, "p1", image)
+    _public(actor, "tok-1")
+    cases.file_pending_reports()
+    case = Case.objects.get()
+    assert case.hash_matches  # the match still raises priority ...
+    assert not case.limited  # ... but limits nothing
+    assert _limits() == 0

@@ -45,7 +45,7 @@ def call(client: Client, scope: str) -> Any:
 
 def test_the_scopes_are_the_platform_calls() -> None:
     assert SCOPES == ("actions", "banks", "events", "lookup", "platform", "reports", "scan")
-    assert set(DEFAULT_SCOPES) == set(SCOPES) - {"banks"}
+    assert set(DEFAULT_SCOPES) == set(SCOPES) - {"banks", "platform"}
 
 
 @pytest.mark.parametrize("granted", SCOPES)
@@ -109,7 +109,8 @@ def test_keys_from_before_scopes_keep_everything_they_could_do(actor: Actor) -> 
     apikeys.create_api_key(name="old", actor=actor, scopes=["scan"])
     ApiKey.objects.update(scopes=[])  # as the column is added to an existing row
     migration.grant_existing_keys_every_scope(apps, None)
-    assert ApiKey.objects.get().scopes == list(SCOPES)
+    # What they could do before: everything but the platform profile, which came with scopes.
+    assert ApiKey.objects.get().scopes == [s for s in SCOPES if s != "platform"]
 
 
 def test_banks_from_before_owners_get_their_owner_back_from_the_audit_log(actor: Actor) -> None:
@@ -150,7 +151,7 @@ def test_the_command_line_creates_scoped_keys_and_lists_their_scopes(sw: Shieldw
     listed = sw("apikey", "list").out
     assert "narrow\t" in listed
     assert "scopes events,lookup,scan" in listed
-    assert "scopes actions,events,lookup,platform,reports,scan" in listed
+    assert "scopes actions,events,lookup,reports,scan" in listed
     r = sw("apikey", "scopes", "narrow", "--scope", "banks")
     assert (r.code, r.out.strip()) == (0, "API key 'narrow' now has scopes banks")
     assert "scopes banks\t" in sw("apikey", "list").out

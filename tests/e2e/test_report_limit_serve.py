@@ -69,7 +69,7 @@ def server(sw: Shieldwall, tmp_path: Path, request: pytest.FixtureRequest) -> It
 
 def _register_platform(sw: Shieldwall, base: str) -> None:
     """The form takes links to the registered platform only; register one as a platform does."""
-    key = sw("apikey", "create", "limit-test").out.strip().splitlines()[-1]
+    key = sw("apikey", "create", "limit-test", "--scope", "platform").out.strip().splitlines()[-1]
     answer = httpx.put(
         f"{base}/api/v1/platform",
         json={"hosts": [HOST], "links": {"post": ["/p/{id}"]}},

@@ -182,7 +182,13 @@ def running_stack(tmp: Path, *, webhooks: bool = True) -> Iterator[Stack]:
     """Shieldwall serve + worker and a microblog, fresh homes and databases, stopped after."""
     with shieldwall_env(tmp / "shieldwall") as env:
         sw = Shieldwall(env)
-        key_run = sw("apikey", "create", "microblog")
+        key_run = sw(
+            "apikey",
+            "create",
+            "microblog",
+            "--scope",
+            "scan,lookup,events,reports,actions,platform",
+        )
         assert key_run.code == 0, key_run.err
         api_key = key_run.out.strip().splitlines()[-1]
         sw_port, mb_port = free_port(), free_port()

@@ -48,6 +48,7 @@ from shieldwall.core.roles import (
     ASSIGN_CASES,
     BULK_ACT,
     COMMENT_CASES,
+    EXPORT_PROTECTED_BANKS,
     VIEW_CASES,
     VIEW_MEDIA,
     VIEW_REPORTER,
@@ -447,6 +448,9 @@ class Permissions:
     comment: bool
     view_media: bool
     see_reporters: bool
+    # The hashes of blocked uploads are a protected bank's own values: only for those who may
+    # read the bank's hashes (compliance, admins).
+    see_hashes: bool = False
 
 
 @dataclass
@@ -678,6 +682,7 @@ def case_permissions(actor: Actor, case: Case) -> Permissions:
         comment=actor.can(COMMENT_CASES),
         view_media=actor.can(VIEW_MEDIA),
         see_reporters=actor.can(VIEW_REPORTER),
+        see_hashes=actor.can(EXPORT_PROTECTED_BANKS),
     )
 
 

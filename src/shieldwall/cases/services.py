@@ -20,6 +20,7 @@ from django.db.models import Count, Q, Value, When
 from django.utils import timezone
 
 from shieldwall.banks import services as banks
+from shieldwall.banks.kinds import PROTECTED_KINDS
 from shieldwall.banks.models import Bank, BankKind
 from shieldwall.banks.signals import Frame, frames_to_value
 from shieldwall.cases import priority
@@ -303,14 +304,17 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
 
 
 def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
-    """Limit a CSE-reported post with a hash match, or enough verified CSE reporters, until it
-    is reviewed. Anonymous and public reports raise priority but never limit a post alone,
-    and reports of other categories do not count towards it."""
+    """Limit a CSE-reported post with a match in a protected bank, or enough verified CSE
+    reporters, until it is reviewed. Anonymous and public reports raise priority but never
+    limit a post alone, and reports of other categories do not count towards it. A match in
+    a custom bank does not count: its hashes are the platform's own choice, so one anonymous
+    report and a review-only bank of anything would otherwise limit any post."""
     threshold = settings.SHIELDWALL.interim_limit_reports
     if case.limited or case.subject_type != "post" or case.category != Category.CSE:
         return
     verified = int(case.verified_reporters.get(Category.CSE, 0))
-    if not threshold or not (bank_kinds or verified >= threshold):
+    known = bool(bank_kinds & PROTECTED_KINDS)
+    if not threshold or not (known or verified >= threshold):
         return
     issue_action(
         kind="limit_post", subject_id=case.subject_id, reason="interim_cse_review", actor=SYSTEM

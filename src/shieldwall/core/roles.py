@@ -90,12 +90,13 @@ SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "actions": (PULL_ACTIONS,),
     # Its own custom banks; protected banks stay out of reach whatever the scopes.
     "banks": (VIEW_BANKS, MANAGE_BANKS),
-    # How its public links map to its ids, and where it serves media (the platform profile).
+    # How its public links map to its ids, and where it serves media (the platform profile):
+    # granted on purpose, since a key holding it decides which media hosts the desk loads.
     "platform": (CONFIGURE_PLATFORM,),
 }
 SCOPES = tuple(sorted(SCOPE_PERMISSIONS))
-# A new key: every scope but its own banks.
-DEFAULT_SCOPES = ("actions", "events", "lookup", "platform", "reports", "scan")
+# A new key: every scope but its own banks and the platform profile.
+DEFAULT_SCOPES = ("actions", "events", "lookup", "reports", "scan")
 
 
 def scope_permissions(scopes: Iterable[str]) -> frozenset[str]:

@@ -48,7 +48,7 @@ def scan(
         post_id=post_id,
         account_id=account_id,
     )
-    return scan_out(verdict)
+    return scan_out(services.withhold_for(request.auth, verdict))
 
 
 @router.post(
@@ -66,4 +66,5 @@ def lookup(request: ApiRequest, body: LookupIn) -> ScanOut:
         pdq_quality=body.pdq_quality,
         vpdq=tuple(FrameHash(f.second, f.pdq.lower(), f.quality) for f in body.vpdq),
     )
-    return scan_out(services.lookup_hashes(q=q, actor=request.auth))
+    verdict = services.lookup_hashes(q=q, actor=request.auth)
+    return scan_out(services.withhold_for(request.auth, verdict))

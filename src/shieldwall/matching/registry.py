@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import structlog
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
-from shieldwall.banks.models import Bank, BankEntry, SignalType
+from shieldwall.banks.kinds import PROTECTED_KINDS
+from shieldwall.banks.models import Bank, BankEntry, BankExchange, SignalType
 from shieldwall.banks.signals import value_to_frames
 from shieldwall.matching.index import PdqIndex, hex_to_array
 from shieldwall.matching.video import VideoFrames, VideoIndex
@@ -93,8 +95,13 @@ class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._banks: dict[int, BankIndex] = {}
+        self._protected: frozenset[str] = frozenset()
         self._checked_at = float("-inf")
         self._loaded = False
+
+    def protected_names(self) -> frozenset[str]:
+        """Names of the protected banks (by kind, or filled by an exchange) at the last refresh."""
+        return self._protected
 
     def banks(self) -> list[BankIndex]:
         """The enabled banks' indices, refreshed first if the interval has passed."""
@@ -114,7 +121,8 @@ class Registry:
             self._refresh_locked()
 
     def _refresh_locked(self) -> None:
-        current = {b.pk: b for b in Bank.objects.all()}
+        fed = BankExchange.objects.filter(bank=OuterRef("pk"))
+        current = {b.pk: b for b in Bank.objects.annotate(has_exchange=Exists(fed))}
         fresh = dict(self._banks)
         for bank_id in list(fresh):
             if bank_id not in current:
@@ -132,6 +140,9 @@ class Registry:
                     hashes=fresh[bank_id].size,
                 )
         self._banks = fresh
+        self._protected = frozenset(
+            b.name for b in current.values() if b.kind in PROTECTED_KINDS or b.has_exchange
+        )
         self._checked_at = time.monotonic()
         self._loaded = True
 
@@ -139,6 +150,7 @@ class Registry:
         """Forget every index (tests use this between databases)."""
         with self._lock:
             self._banks = {}
+            self._protected = frozenset()
             self._checked_at = float("-inf")
             self._loaded = False
 

@@ -35,13 +35,18 @@ class MatchOut(Schema):
     bank_kind: str
     action: str
     signal_type: str
-    entry_id: str
-    distance: int
+    entry_id: str | None = Field(description="null when withheld")
+    distance: int | None = Field(description="bits apart (0 for exact hashes); null when withheld")
     query_match_pct: float | None = None
     bank_match_pct: float | None = None
     variant_of: str | None = Field(
         default=None,
         description="when a near copy (crop, small rotation) matched: the entry it was made from",
+    )
+    withheld: bool = Field(
+        default=False,
+        description="a protected bank (verified CSAM, NCII, platform-removed, exchange-filled): "
+        "which entry matched and how closely are not told to platform keys",
     )
 
 
@@ -91,11 +96,14 @@ def scan_out(v: Verdict) -> ScanOut:
                 bank_kind=m.bank_kind,
                 action=m.action,
                 signal_type=m.signal_type,
-                entry_id=str(m.entry_id),
-                distance=m.distance,
+                entry_id=None if m.withheld else str(m.entry_id),
+                distance=None if m.withheld else m.distance,
                 query_match_pct=m.query_match_pct,
                 bank_match_pct=m.bank_match_pct,
-                variant_of=str(m.variant_of) if m.variant_of is not None else None,
+                variant_of=str(m.variant_of)
+                if m.variant_of is not None and not m.withheld
+                else None,
+                withheld=m.withheld,
             )
             for m in v.matches
         ],

@@ -16,7 +16,7 @@ from shieldwall.banks.models import BankAction, BankEntry, SignalType
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import hash_media, refusal
-from shieldwall.core.roles import LOOKUP_HASHES, SCAN
+from shieldwall.core.roles import EXPORT_PROTECTED_BANKS, LOOKUP_HASHES, SCAN
 from shieldwall.matching.index import hex_to_array
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
@@ -41,6 +41,8 @@ class BankMatch:
     query_match_pct: float | None = None
     bank_match_pct: float | None = None
     variant_of: int | None = None  # the media's own entry, when a near copy of it matched
+    # Shown to the caller without entry, distance or variant (see `withhold_for`).
+    withheld: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """The form kept in scan signals and shown to staff."""
@@ -308,6 +310,24 @@ def _signal(
         matches=[m.as_dict() for m in found[:20]],
         scanned_by=caller,
     )
+
+
+def withhold_for(actor: Actor, verdict: Verdict) -> Verdict:
+    """The verdict as this caller may see it: for a protected bank's match, the bank and what
+    it says to do, but not which entry matched or how closely, unless the caller may read the
+    bank's hashes. A platform key that learnt distances could rebuild a banked hash bit by bit
+    (flip one bit of a near hash, see whether the distance falls) and learn how far to edit
+    media to slip past it."""
+    if actor.can(EXPORT_PROTECTED_BANKS):
+        return verdict
+    protected = registry.protected_names()
+    shown = [
+        dataclasses.replace(m, withheld=True, query_match_pct=None, bank_match_pct=None)
+        if m.bank in protected
+        else m
+        for m in verdict.matches
+    ]
+    return dataclasses.replace(verdict, matches=shown)
 
 
 def lookup_hashes(*, q: QueryHashes, actor: Actor) -> Verdict:
