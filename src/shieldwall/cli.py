@@ -598,7 +598,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     scope_help = (
         f"what the key may do: {', '.join(SCOPES)} (repeat or separate with commas; "
-        f"default {','.join(DEFAULT_SCOPES)}: every platform call but its own banks and the platform profile)"
+        f"default {','.join(DEFAULT_SCOPES)}: every platform call but its own banks and "
+        "the platform profile)"
     )
     a = asub.add_parser("create", help="create a key; prints it once, alone on its last line")
     a.add_argument("name")
