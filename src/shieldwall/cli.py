@@ -438,34 +438,49 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _housekeeping(stop: Any, every: float = 30.0) -> None:
-    """Periodic chores of the worker: escalate cases near their review deadline, and move
-    the audit log's outside checkpoint forward."""
+    """Periodic chores of the worker: escalate cases near their review deadline, bring back
+    decisions the platform did not apply, move the audit log's outside checkpoint forward,
+    and drop old rate counters. A chore that fails is logged; the others still run."""
     from datetime import timedelta
 
     import structlog
     from django.db import close_old_connections, connection
     from django.utils import timezone
 
+    from shieldwall.cases.followup import follow_up_refused
     from shieldwall.cases.services import escalate_due
     from shieldwall.core.audit_verify import advance_checkpoint
     from shieldwall.core.throttle import forget_expired
 
     log = structlog.get_logger("shieldwall.worker")
+
+    def escalate() -> None:
+        if escalated := escalate_due():
+            log.info("cases.escalated_near_deadline", count=escalated)
+
+    def refused() -> None:
+        if reopened := follow_up_refused():
+            log.warning("cases.platform_refused", count=reopened)
+
+    def checkpoint() -> None:
+        checked = advance_checkpoint()
+        if not checked.ok:
+            log.error("audit.tampered", problem=checked.problem, seq=checked.seq)
+
+    def counters() -> None:
+        # No limit looks back further than a day.
+        forget_expired(older_than=timedelta(days=1), now=timezone.now())
+
+    chores: tuple[Callable[[], None], ...] = (escalate, refused, checkpoint, counters)
     try:
         while not stop.wait(every):
-            try:
-                escalated = escalate_due()
-                if escalated:
-                    log.info("cases.escalated_near_deadline", count=escalated)
-                checked = advance_checkpoint()
-                if not checked.ok:
-                    log.error("audit.tampered", problem=checked.problem, seq=checked.seq)
-                # No limit looks back further than a day.
-                forget_expired(older_than=timedelta(days=1), now=timezone.now())
-            except Exception:  # keep the worker alive; the next round tries again
-                log.exception("housekeeping.failed")
-            finally:
-                close_old_connections()
+            for chore in chores:
+                try:
+                    chore()
+                except Exception:  # keep the worker alive; the next round tries again
+                    log.exception("housekeeping.failed", chore=chore.__name__)
+                finally:
+                    close_old_connections()
     finally:
         connection.close()  # this thread's own connection
 

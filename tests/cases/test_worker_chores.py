@@ -31,3 +31,26 @@ def test_housekeeping_escalates_cases_near_their_deadline(actor: Actor) -> None:
     chores.join(timeout=5)
     assert Case.objects.get(pk=case.pk).state == CaseState.ESCALATED
     assert window > timedelta(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_housekeeping_brings_back_a_decision_the_platform_ignored(actor: Actor) -> None:
+    from shieldwall.cases import services as cases
+    from shieldwall.integrations import services as integrations
+    from shieldwall.integrations.models import Action
+
+    case = report(actor, "p1", SPAM)
+    cases.decide(case_id=case.public_id, decision="removed_post", actor=actor)
+    action = Action.objects.get(kind="remove_post")
+    integrations.ack_action(action_id=action.public_id, status="ignored", actor=actor)
+    stop = threading.Event()
+    chores = threading.Thread(target=_housekeeping, args=(stop, 0.05))
+    chores.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if Case.objects.get(pk=case.pk).state == CaseState.ESCALATED:
+            break
+        time.sleep(0.05)
+    stop.set()
+    chores.join(timeout=5)
+    assert Case.objects.get(pk=case.pk).state == CaseState.ESCALATED

@@ -61,6 +61,8 @@ class Case(models.Model):
     hash_matches = models.JSONField(default=list, blank=True)
     verified_match = models.BooleanField(default=False)
     limited = models.BooleanField(default=False)
+    # Actions of its decisions that the platform did not apply, once followed up (their ids).
+    platform_refusals = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

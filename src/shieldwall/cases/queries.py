@@ -38,7 +38,7 @@ from shieldwall.cases.post_cards import (
     reach_of,
 )
 from shieldwall.cases.scan_signals import NEAR_MATCH, REPEATED_BLOCKS
-from shieldwall.cases.services import DECISIONS_FOR, case_posts, get_case
+from shieldwall.cases.services import DECISIONS_FOR, case_origin, case_posts, get_case
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.models import AuditEvent
 from shieldwall.core.roles import (
@@ -453,6 +453,14 @@ class Permissions:
     see_hashes: bool = False
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the platform did with a decision: applied, refused, or not said yet (waiting)."""
+
+    status: str
+    text: str
+
+
 @dataclass
 class CaseDetail:
     """Everything the case page shows."""
@@ -481,6 +489,21 @@ class CaseDetail:
     def actions_settling(self) -> bool:
         """Whether an action may still change (delivery or ack): the page keeps it fresh."""
         return actions_settling(self.actions)
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """How the platform took the decision's actions, for a closed case that sent some."""
+        mine = [a for a in self.actions if a.origin == case_origin(self.case)]
+        if self.case.is_open or not mine:
+            return None
+        refused = [a for a in mine if a.refused]
+        if refused:
+            first = refused[0]
+            said = first.ack_detail or first.ack_status or "every delivery is dead"
+            return Outcome("refused", f"not applied on the platform ({said})")
+        if all(a.applied for a in mine):
+            return Outcome("applied", "applied on the platform")
+        return Outcome("waiting", "sent; the platform has not confirmed it yet")
 
     @property
     def also_count(self) -> int:

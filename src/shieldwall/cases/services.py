@@ -84,6 +84,14 @@ def _new_id() -> str:
     return "case_" + secrets.token_urlsafe(10)
 
 
+ORIGIN_PREFIX = "case:"
+
+
+def case_origin(case: Case) -> str:
+    """What the case's actions carry as their origin, so a refusal comes back to the case."""
+    return ORIGIN_PREFIX + case.public_id
+
+
 # --- filing reports into cases -------------------------------------------------------------
 
 
@@ -317,7 +325,11 @@ def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
     if not threshold or not (known or verified >= threshold):
         return
     issue_action(
-        kind="limit_post", subject_id=case.subject_id, reason="interim_cse_review", actor=SYSTEM
+        kind="limit_post",
+        subject_id=case.subject_id,
+        reason="interim_cse_review",
+        actor=SYSTEM,
+        origin=case_origin(case),
     )
     case.limited = True
 
@@ -585,6 +597,7 @@ def _decide(
             field="decision",
         )
     reason = f"{case.category}"[:64]
+    origin = case_origin(case)
     kind = ACTION_OF.get(Decision(decision))
     removed_posts = _chosen_posts(case, post_ids) if decision == Decision.REMOVED_POST else []
     if decision == Decision.SUSPENDED_ACCOUNT:
@@ -592,18 +605,37 @@ def _decide(
         if not target:
             raise Invalid("unknown_account", "The account of this post is not known yet.")
         issue_action(
-            kind="suspend_account", subject_id=target, reason=reason, actor=actor, note=note
+            kind="suspend_account",
+            subject_id=target,
+            reason=reason,
+            actor=actor,
+            note=note,
+            origin=origin,
         )
     elif decision == Decision.REMOVED_MEDIA:
         for media_id in case.media.values_list("media_id", flat=True):
-            issue_action(kind="remove_media", subject_id=media_id, reason=reason, actor=actor)
+            issue_action(
+                kind="remove_media", subject_id=media_id, reason=reason, actor=actor, origin=origin
+            )
     elif decision == Decision.REMOVED_POST:
         for post_id in removed_posts:
             issue_action(
-                kind="remove_post", subject_id=post_id, reason=reason, actor=actor, note=note
+                kind="remove_post",
+                subject_id=post_id,
+                reason=reason,
+                actor=actor,
+                note=note,
+                origin=origin,
             )
     elif kind is not None:
-        issue_action(kind=kind, subject_id=case.subject_id, reason=reason, actor=actor, note=note)
+        issue_action(
+            kind=kind,
+            subject_id=case.subject_id,
+            reason=reason,
+            actor=actor,
+            note=note,
+            origin=origin,
+        )
     if decision == Decision.REMOVED_POST:
         _bank_removed_media(case, posts=removed_posts)
     elif decision == Decision.REMOVED_MEDIA:

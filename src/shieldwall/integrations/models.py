@@ -50,13 +50,19 @@ class Action(models.Model):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=200, help_text="actor label, e.g. user:NAME")
+    origin = models.CharField(
+        max_length=64, blank=True, help_text="what issued it, e.g. case:PUBLIC_ID (not sent out)"
+    )
     ack_status = models.CharField(max_length=16, choices=AckStatus.choices, blank=True)
     ack_detail = models.CharField(max_length=1000, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["origin", "created_at"], name="action_origin_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=_subject_matches_kind(), name="action_subject_matches_kind"

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from shieldwall.integrations.models import Action, ActionKind, Delivery, DeliveryStatus
+from django.db.models import Q
+
+from shieldwall.integrations.models import AckStatus, Action, ActionKind, Delivery, DeliveryStatus
 
 MAX_ACTIONS = 50
+MAX_REFUSED = 1000  # per round of the follow-up; the next round takes the rest
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,18 @@ class ActionState:
     ack_status: str
     ack_detail: str
     acked_at: datetime | None
+    origin: str = ""
+
+    @property
+    def refused(self) -> bool:
+        """The platform did not apply it: it said ignored or failed, or it never got there."""
+        if self.ack_status:
+            return self.ack_status in (AckStatus.IGNORED, AckStatus.FAILED)
+        return bool(self.deliveries) and all(d.state == "dead" for d in self.deliveries)
+
+    @property
+    def applied(self) -> bool:
+        return self.ack_status == AckStatus.APPLIED
 
     @property
     def settled(self) -> bool:
@@ -94,6 +109,10 @@ def action_states(*, subject_ids: Iterable[str], since: datetime) -> list[Action
             "seq"
         )[:MAX_ACTIONS]
     )
+    return _states(actions)
+
+
+def _states(actions: list[Action]) -> list[ActionState]:
     deliveries: dict[int, list[DeliveryState]] = {}
     for d in Delivery.objects.filter(action__in=actions).select_related("endpoint").order_by("id"):
         state = delivery_state(d, endpoint_enabled=d.endpoint.enabled)
@@ -111,9 +130,25 @@ def action_states(*, subject_ids: Iterable[str], since: datetime) -> list[Action
             ack_status=a.ack_status,
             ack_detail=a.ack_detail,
             acked_at=a.acked_at,
+            origin=a.origin,
         )
         for a in actions
     ]
+
+
+def refused_actions(*, origin_prefix: str, since: datetime) -> list[ActionState]:
+    """Actions issued by `origin_prefix...` since a moment that the platform did not apply:
+    acknowledged as ignored or failed, or unacknowledged with every delivery dead."""
+    refused = Action.objects.filter(
+        Q(ack_status__in=[AckStatus.IGNORED, AckStatus.FAILED])
+        | Q(ack_status="", deliveries__status=DeliveryStatus.DEAD),
+        origin__startswith=origin_prefix,
+        created_at__gte=since,
+    )
+    ids = list(refused.values_list("seq", flat=True).distinct()[:MAX_REFUSED])
+    found = Action.objects.filter(seq__in=ids).order_by("seq")
+    states = _states(list(found))
+    return [s for s in states if s.refused]
 
 
 def _kind_label(kind: str) -> str:

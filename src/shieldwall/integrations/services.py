@@ -80,9 +80,12 @@ def action_body(action: Action) -> bytes:
 
 
 def issue_action(
-    *, kind: str, subject_id: str, reason: str, actor: Actor, note: str = ""
+    *, kind: str, subject_id: str, reason: str, actor: Actor, note: str = "", origin: str = ""
 ) -> Action:
-    """Record a decision as an action, with one delivery per enabled webhook (the outbox)."""
+    """Record a decision as an action, with one delivery per enabled webhook (the outbox).
+
+    `origin` says what issued it (`case:PUBLIC_ID`), so the issuer can follow up when the
+    platform does not apply it; it stays inside Shieldwall."""
     require(actor, ISSUE_ACTIONS)
     if kind not in ActionKind.values:
         raise Invalid(
@@ -126,6 +129,7 @@ def issue_action(
             note=note,
             created_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             created_by=actor.label,
+            origin=origin[:64],
         )
         Delivery.objects.bulk_create(
             Delivery(action=action, endpoint=endpoint, next_attempt_at=now)
