@@ -82,7 +82,8 @@ def test_with_a_newer_case_open_on_the_post_the_refusal_is_noted_there_is_no_sec
 ) -> None:
     case, action = _removed(actor)
     newer = report(actor, "p1", SPAM, reporter="u2")
-    assert newer.pk != case.pk and newer.is_open
+    assert newer.pk != case.pk
+    assert newer.is_open
     integrations.ack_action(action_id=action.public_id, status="failed", actor=actor)
     assert follow_up_refused() == 1
     case.refresh_from_db()
