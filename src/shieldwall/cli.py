@@ -359,6 +359,49 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_staff(args: argparse.Namespace) -> int:
+    """Staff users: add one in roles, set their roles, disable or enable them, list them."""
+    _setup()
+    from django.contrib.auth import get_user_model
+
+    from shieldwall.core import staff
+    from shieldwall.core.actors import cli_actor
+    from shieldwall.core.errors import ServiceError
+
+    actor = cli_actor()
+    given = getattr(args, "role", None) or []
+    roles = [r.strip() for item in given for r in item.split(",") if r.strip()]
+    try:
+        if args.staff_cmd == "add":
+            password = os.environ.get("SHIELDWALL_STAFF_PASSWORD", "")
+            user, generated = staff.create_staff_user(
+                username=args.username,
+                roles=roles,
+                email=args.email,
+                password=password,
+                actor=actor,
+            )
+            print(f"created staff user {user.get_username()!r} ({', '.join(sorted(roles))})")
+            if generated:
+                print(f"password: {generated}")
+        elif args.staff_cmd == "roles":
+            staff.set_staff_roles(username=args.username, roles=roles, actor=actor)
+            print(f"{args.username!r} now has roles {', '.join(sorted(set(roles))) or 'none'}")
+        elif args.staff_cmd in ("disable", "enable"):
+            active = args.staff_cmd == "enable"
+            staff.set_staff_active(username=args.username, active=active, actor=actor)
+            print(f"{args.username!r} {args.staff_cmd}d")
+        else:
+            users = get_user_model().objects.filter(is_staff=True).order_by("username")
+            for user in users.prefetch_related("groups"):
+                names = ",".join(sorted(g.name for g in user.groups.all())) or "-"
+                state = "active" if user.is_active else "disabled"
+                print(f"{user.get_username()}\t{names}\t{state}")
+    except ServiceError as exc:
+        return _fail(exc.message)
+    return EXIT_OK
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """Check the audit log's keyed hash chain, or move its outside checkpoint to the head."""
     _setup()
@@ -395,9 +438,34 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit_ready() -> str:
+    """Why this process must not start on this database's audit log, or "" (see head_problem).
+
+    A process with another audit key than the log's would fail every audited change."""
+    from django.conf import settings
+
+    from shieldwall.core.audit import head_problem
+
+    problem = head_problem()
+    if problem:
+        return f"refusing to start: {problem}"
+    if settings.SHIELDWALL.database_url.startswith("postgres") and not os.environ.get(
+        "SHIELDWALL_AUDIT_KEY"
+    ):
+        print(
+            "shieldwall: warning: SHIELDWALL_AUDIT_KEY is not set, so this process keys the "
+            f"audit log with the key kept in {settings.SHIELDWALL.home}; every machine on this "
+            "database needs that same key (set SHIELDWALL_AUDIT_KEY on each).",
+            file=sys.stderr,
+        )
+    return ""
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the web service (API and staff pages) under gunicorn."""
     _setup(quiet=False)
+    if problem := _audit_ready():
+        return _fail(problem)
     from shieldwall.server import serve
 
     serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
@@ -408,6 +476,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Run background jobs from the database queue, deliver the webhook outbox, and file
     reports and scan signals into cases."""
     _setup(quiet=False)
+    if problem := _audit_ready():
+        return _fail(problem)
     import threading
 
     from django.core.management import call_command
@@ -635,6 +705,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--username", default="admin")
     s.add_argument("--email", default="")
     s.set_defaults(func=cmd_createadmin)
+
+    s = sub.add_parser("staff", help="staff users and their roles (each change audited)")
+    ssub = s.add_subparsers(dest="staff_cmd", required=True)
+    role_help = "a role: admin, lead, moderator, triage, compliance, auditor (repeat or commas)"
+    a = ssub.add_parser("add", help="add a staff user (password: SHIELDWALL_STAFF_PASSWORD)")
+    a.add_argument("username")
+    a.add_argument("--role", action="append", required=True, help=role_help)
+    a.add_argument("--email", default="")
+    a = ssub.add_parser("roles", help="set a staff user's roles")
+    a.add_argument("username")
+    a.add_argument("--role", action="append", default=[], help=role_help)
+    for verb in ("disable", "enable"):
+        a = ssub.add_parser(verb, help=f"{verb} a staff user")
+        a.add_argument("username")
+    ssub.add_parser("list", help="list staff users with their roles")
+    s.set_defaults(func=cmd_staff)
 
     s = sub.add_parser("audit", help="audit log")
     ausub = s.add_subparsers(dest="audit_cmd", required=True)

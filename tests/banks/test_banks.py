@@ -156,3 +156,13 @@ def test_withdrawn_exchange_case_leaves_the_bank(actor: Actor) -> None:
 def test_unknown_bank(actor: Actor) -> None:
     with pytest.raises(NotFound, match="No bank is named 'nope'"):
         services.add_hashes(bank_name="nope", rows=[services.HashRow("pdq", PDQ_A)], actor=actor)
+
+
+def test_a_list_with_a_nul_character_in_a_note_is_refused_whole(actor: Actor) -> None:
+    # PostgreSQL cannot store U+0000; the command line's import must say so, not crash.
+    services.create_bank(name="lists", actor=actor)
+    text = "signal_type,value,note\nmd5," + "a" * 32 + ",bad\x00note\n"
+    with pytest.raises(Invalid) as refused:
+        services.import_csv(bank_name="lists", text=text, actor=actor)
+    assert "row 1: a note holds the NUL character" in refused.value.message
+    assert not BankEntry.objects.filter(bank__name="lists").exists()

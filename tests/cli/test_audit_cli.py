@@ -152,3 +152,16 @@ def test_intact_log_says_what_it_checked(sw: Shieldwall) -> None:
     ]
     sw("audit", "checkpoint")
     assert "matches the checkpoint outside the database at #2" in sw("audit", "verify").out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["worker", "serve"])
+def test_a_process_with_another_audit_key_refuses_to_start(sw: Shieldwall, command: str) -> None:
+    # The log was sealed with this home's key; a second machine started with another key
+    # would fail every audited change, so it says so and does not start.
+    assert sw("apikey", "create", "k").code == 0
+    other = Shieldwall({**sw.env, "SHIELDWALL_AUDIT_KEY": "another-machine-" + "k" * 32})
+    r = other(command, timeout=60)
+    assert r.code == 1
+    assert "refusing to start" in r.err
+    assert "not sealed by this SHIELDWALL_AUDIT_KEY" in r.err

@@ -81,6 +81,7 @@ def test_an_admin_cannot_delete_or_edit_a_bank_in_the_admin(actor: Actor) -> Non
 
 def test_every_admin_page_of_ours_is_read_only(actor: Actor) -> None:
     from django.contrib import admin
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import RequestFactory
 
@@ -90,11 +91,12 @@ def test_every_admin_page_of_ours_is_read_only(actor: Actor) -> None:
     ours = [
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
-        if model.__module__.startswith("shieldwall.") or model is Group
+        if model.__module__.startswith("shieldwall.") or model in (Group, get_user_model())
     ]
     labels = {model._meta.label for model, _ in ours}
     assert {"banks.Bank", "banks.BankEntry", "banks.BankExchange", "core.ApiKey"} <= labels
     assert {"core.AuditEvent", "integrations.Action", "integrations.WebhookEndpoint"} <= labels
+    assert {"auth.User", "auth.Group"} <= labels  # staff and roles: `shieldwall staff ...`
     for model, model_admin in ours:
         label = model._meta.label
         assert not model_admin.has_add_permission(request), label

@@ -314,6 +314,9 @@ def _validate_rows(
         if len(row.note) > 500:
             errors.append(RowError(line, "a note is at most 500 characters"))
             continue
+        if "\x00" in row.note or "\x00" in row.external_id:  # PostgreSQL cannot store it
+            errors.append(RowError(line, "a note holds the NUL character (U+0000)"))
+            continue
         if row.quality is not None and not 0 <= row.quality <= 100:
             errors.append(RowError(line, "quality is between 0 and 100"))
             continue

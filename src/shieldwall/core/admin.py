@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
@@ -53,3 +54,13 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class RoleAdmin(ReadOnlyAdmin, GroupAdmin):
     pass
+
+
+# Staff users and their roles change only through `shieldwall staff ...` (core.staff), which
+# audits each change: here a superuser could otherwise grant roles or superuser unrecorded.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffAdmin(ReadOnlyAdmin, UserAdmin):
+    list_display = ("username", "email", "is_active", "is_superuser", "last_login")

@@ -17,11 +17,35 @@ from shieldwall.core.actors import Actor
 from shieldwall.core.audit_seal import GENESIS, event_body, event_digest, head_seal, matches
 from shieldwall.core.models import AuditEvent, AuditHead
 
-__all__ = ["GENESIS", "AuditTampered", "record"]
+__all__ = ["GENESIS", "AuditTampered", "head_problem", "record"]
 
 
 class AuditTampered(RuntimeError):
     """The chain's head is missing or not sealed by this key: nothing is appended until then."""
+
+
+MISSING_HEAD = "The audit head is missing although events exist; run `shieldwall audit verify`."
+FOREIGN_SEAL = (
+    "The audit head is not sealed by this SHIELDWALL_AUDIT_KEY (a different key, or the head "
+    "was changed); run `shieldwall audit verify`. Every process of one deployment needs the "
+    "same key."
+)
+
+
+def _sealed_by(head: AuditHead, key: str) -> bool:
+    expected = head_seal(
+        key, last_seq=head.last_seq, last_hash=head.last_hash, keyed_from=head.keyed_from
+    )
+    return matches(expected, head.seal)
+
+
+def head_problem() -> str:
+    """Why appending to the log would be refused (its head missing, or sealed by another
+    key), or "" when all is well: processes check it at start and refuse to run on it."""
+    head = AuditHead.objects.filter(id=1).first()
+    if head is None:
+        return MISSING_HEAD if AuditEvent.objects.exists() else ""
+    return "" if _sealed_by(head, settings.SHIELDWALL.audit_key) else FOREIGN_SEAL
 
 
 def _locked_head(key: str) -> AuditHead:
@@ -35,18 +59,10 @@ def _locked_head(key: str) -> AuditHead:
         },
     )
     if created and AuditEvent.objects.exists():
-        raise AuditTampered(
-            "The audit head is missing although events exist; run `shieldwall audit verify`."
-        )
-    expected = head_seal(
-        key, last_seq=head.last_seq, last_hash=head.last_hash, keyed_from=head.keyed_from
-    )
-    if not matches(expected, head.seal):
+        raise AuditTampered(MISSING_HEAD)
+    if not _sealed_by(head, key):
         # Appending would re-seal a rewound or forged head and launder the tampering.
-        raise AuditTampered(
-            "The audit head is not sealed by this SHIELDWALL_AUDIT_KEY (a different key, or "
-            "the head was changed); run `shieldwall audit verify`."
-        )
+        raise AuditTampered(FOREIGN_SEAL)
     return head
 
 

@@ -1,4 +1,6 @@
-"""Staff accounts: created with roles (Django groups), each creation audited."""
+"""Staff accounts: created, given roles (Django groups) and disabled, each change audited.
+
+The Django admin only shows staff; these verbs (behind `shieldwall staff ...`) change them."""
 
 from __future__ import annotations
 
@@ -14,10 +16,23 @@ from django.db import transaction
 
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
-from shieldwall.core.errors import Conflict, Invalid
+from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.roles import ROLES, ensure_roles
 
 MANAGE_STAFF = "auth.add_user"
+
+
+def _check_roles(roles: Sequence[str]) -> None:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid("invalid_role", f"Unknown role {unknown[0]!r}; roles: {', '.join(ROLES)}.")
+
+
+def _staff(username: str) -> Any:
+    user = get_user_model().objects.select_for_update().filter(username=username).first()
+    if user is None:
+        raise NotFound("user_not_found", f"No staff user is named {username!r}.")
+    return user
 
 
 def create_staff_user(
@@ -31,9 +46,7 @@ def create_staff_user(
 ) -> tuple[Any, str]:
     """Create a staff user in the given roles; return it and the generated password, if any."""
     require(actor, MANAGE_STAFF)
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise Invalid("invalid_role", f"Unknown role {unknown[0]!r}; roles: {', '.join(ROLES)}.")
+    _check_roles(roles)
     generated = ""
     if not password:
         password = generated = secrets.token_urlsafe(15)
@@ -64,3 +77,42 @@ def create_staff_user(
             data={"username": username, "roles": sorted(roles), "superuser": superuser},
         )
     return user, generated
+
+
+def set_staff_roles(*, username: str, roles: Sequence[str], actor: Actor) -> Any:
+    """Give a staff user exactly these roles (none takes every role away)."""
+    require(actor, MANAGE_STAFF)
+    _check_roles(roles)
+    with transaction.atomic():
+        user = _staff(username)
+        ensure_roles()
+        before = sorted(user.groups.values_list("name", flat=True))
+        if before != sorted(set(roles)):
+            user.groups.set(Group.objects.filter(name__in=roles))
+            audit.record(
+                actor=actor,
+                action="staff.roles",
+                subject_type="user",
+                subject_id=user.pk,
+                data={"username": username, "from": before, "to": sorted(set(roles))},
+            )
+    return user
+
+
+def set_staff_active(*, username: str, active: bool, actor: Actor) -> Any:
+    """Disable a staff user or enable them again. A disabled user cannot sign in, and their
+    open sessions end at their next request (Django's model backend refuses inactive users)."""
+    require(actor, MANAGE_STAFF)
+    with transaction.atomic():
+        user = _staff(username)
+        if user.is_active != active:
+            user.is_active = active
+            user.save(update_fields=["is_active"])
+            audit.record(
+                actor=actor,
+                action="staff.enable" if active else "staff.disable",
+                subject_type="user",
+                subject_id=user.pk,
+                data={"username": username},
+            )
+    return user
