@@ -133,10 +133,26 @@ def test_banks_from_before_owners_get_their_owner_back_from_the_audit_log(actor:
         subject_id=Bank.objects.get(name="verified").pk,
         data={"name": "verified"},
     )
+    # Before the name was reserved, a key could take the removed-media bank's name first.
+    squatted = services.create_bank(name="squat", actor=platform)
+    Bank.objects.filter(pk=squatted.pk).update(name="platform-removed")
+    audit.record(
+        actor=platform,
+        action="bank.create",
+        subject_type="bank",
+        subject_id=squatted.pk,
+        data={"name": "platform-removed"},
+    )
     Bank.objects.update(owner=None)
     migration.owners_from_the_audit_log(apps, None)
     owners = dict(Bank.objects.values_list("name", "owner__name"))
-    assert owners == {"theirs": "old", "staffs": None, "verified": None}
+    assert owners == {
+        "theirs": "old",
+        "staffs": None,
+        "verified": None,
+        "platform-removed": None,
+    }
+    assert Bank.objects.get(name="platform-removed").kind == "platform_removed"
 
 
 @pytest.mark.slow

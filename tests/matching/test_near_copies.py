@@ -150,3 +150,33 @@ def test_no_ordinary_photo_matches_or_comes_near_the_banked_ones(actor: Actor) -
         usable += (verdict.hashes.pdq_quality or 0) >= 50
     assert usable >= 40
     assert not ScanSignal.objects.exists()
+
+
+def test_a_near_copy_of_verified_media_is_tier_one_but_must_still_be_looked_at(
+    actor: Actor,
+) -> None:
+    # Our guess at an edit of verified media raises the case to the top, but acting without
+    # viewing needs the verified media itself.
+    banks.create_bank(
+        name="verified", actor=actor, kind="verified_csam", action="review", reason="test"
+    )
+    banks.add_media(bank_name="verified", data=jpeg(photo(REMOVED)), actor=actor, reason="test")
+    edit = NEAR_COPY_EDITS["cropped_centre_10"](photo(REMOVED))
+    scan_bytes(data=edit, actor=actor, media_id="m-p2", post_id="p2", account_id="acct-2")
+    stored, _ = submit_report(
+        report=ReportIn(
+            idempotency_key="r-p2",
+            subject_type="post",
+            subject_id="p2",
+            has_media=True,
+            path=list(CSE),
+            fields={},
+            reporter_id="u1",
+        ),
+        actor=actor,
+    )
+    cases.file_pending_reports()
+    case = Case.objects.get(case_reports__report=stored)
+    assert case.tier == 1
+    assert any(m["variant_of"] for m in case.hash_matches)
+    assert not case.verified_match

@@ -306,7 +306,10 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
     case.signals = list(p.signals)
     case.deadline_at = p.deadline_at if first else min(case.deadline_at, p.deadline_at)
     case.hash_matches = matches
-    case.verified_match = "verified_csam" in kinds
+    # Acting without viewing needs the verified media itself, not our guess at an edit of it.
+    case.verified_match = any(
+        m["bank_kind"] == "verified_csam" and not m.get("variant_of") for m in matches
+    )
     _interim_protection(case, kinds)
     case.save()
 

@@ -3,7 +3,8 @@
 A key may change only custom banks it owns (banks/guard.py). For banks that existed before,
 the owner is read back from the audit log: the key that wrote a bank's `bank.create` event
 owns it if the bank is still custom and no exchange fills it. Every other bank is left
-without an owner, so only staff may change it.
+without an owner, so only staff may change it, and a bank named `platform-removed` (the name
+Shieldwall banks removed media under, reserved from now on) is made that protected bank.
 """
 
 import django.db.models.deletion
@@ -29,6 +30,9 @@ def owners_from_the_audit_log(apps, schema_editor):
         Bank.objects.filter(pk=int(subject_id), owner__isnull=True).exclude(
             kind__in=PROTECTED_KINDS
         ).update(owner_id=key_id)
+    # The name Shieldwall banks removed media under is Shieldwall's: a bank a key made with it
+    # before it was reserved becomes the protected platform-removed bank, owned by no key.
+    Bank.objects.filter(name="platform-removed").update(kind="platform_removed", owner=None)
 
 
 class Migration(migrations.Migration):
