@@ -387,6 +387,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
         elif args.staff_cmd == "roles":
             staff.set_staff_roles(username=args.username, roles=roles, actor=actor)
             print(f"{args.username!r} now has roles {', '.join(sorted(set(roles))) or 'none'}")
+        elif args.staff_cmd == "unpause":
+            from shieldwall.core.logins import lift_pause
+
+            lift_pause(username=args.username, actor=actor)
+            print(f"sign-in of {args.username!r} is no longer paused")
         elif args.staff_cmd in ("disable", "enable"):
             active = args.staff_cmd == "enable"
             staff.set_staff_active(username=args.username, active=active, actor=actor)
@@ -719,6 +724,8 @@ def build_parser() -> argparse.ArgumentParser:
     for verb in ("disable", "enable"):
         a = ssub.add_parser(verb, help=f"{verb} a staff user")
         a.add_argument("username")
+    a = ssub.add_parser("unpause", help="end the sign-in pause of a staff user's account now")
+    a.add_argument("username")
     ssub.add_parser("list", help="list staff users with their roles")
     s.set_defaults(func=cmd_staff)
 

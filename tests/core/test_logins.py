@@ -149,3 +149,16 @@ def test_a_successful_sign_in_clears_the_accounts_failures(mo: str) -> None:
     assert _login(client, mo, PASSWORD).status_code == 302
     for _ in range(4):  # four more would have been nine
         assert _login(Client(), mo, "wrong-password-guess").status_code == 200
+
+
+def test_an_operator_lifts_an_accounts_pause_and_it_is_audited(mo: str, actor: Actor) -> None:
+    from shieldwall.core.logins import lift_pause
+
+    for _ in range(5):
+        _login(Client(), mo, "wrong-password-guess", address="203.0.113.9")
+    client = Client()
+    assert _login(client, mo, PASSWORD).status_code == 429  # someone keeps mo paused
+    lift_pause(username=mo, actor=actor)
+    assert _login(client, mo, PASSWORD).status_code == 302
+    assert _signed_in(client)
+    assert AuditEvent.objects.filter(action="login.unpaused", subject_id="mo").count() == 1

@@ -98,3 +98,10 @@ def count_failure(*, username: str, address: str, now: datetime) -> Pause | None
 def clear_account(*, username: str) -> None:
     """A successful sign-in forgets its account's failures (not its address's)."""
     throttle.clear(key=_account_key(username))
+
+
+def lift_pause(*, username: str, actor: Actor) -> None:
+    """An operator ends an account's pause now (someone kept a colleague's sign-in paused)."""
+    with transaction.atomic():
+        throttle.clear(key=_account_key(username))
+        audit.record(actor=actor, action="login.unpaused", subject_type="user", subject_id=username)
