@@ -75,7 +75,8 @@ def _ensure_api_key(state: dict[str, Any]) -> str:
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.apikeys import authenticate, create_api_key
     from shieldwall.core.models import ApiKey
-    from shieldwall.core.roles import CONFIGURE_PLATFORM, DEFAULT_SCOPES
+    from shieldwall.core.roles import DEFAULT_SCOPES
+    from shieldwall.subjects.permissions import CONFIGURE_PLATFORM
 
     key = state.get("api_key", "")
     known = authenticate(key) if key else None

@@ -1,6 +1,6 @@
 """The pull API as a platform uses it: pages in creation order, acks, JSON errors.
 
-Needs `integrations.pull_actions` in the `actions` scope (core.roles.SCOPE_PERMISSIONS).
+Needs `integrations.pull_actions` in the `actions` scope (the apps' permissions.GRANTS).
 """
 
 from __future__ import annotations

@@ -54,12 +54,12 @@ from threatexchange.signal_type.signal_base import SignalType as TXSignalType
 
 from shieldwall.banks import guard
 from shieldwall.banks.models import BankEntry, BankExchange, EntrySource, ExchangeApi, SignalType
+from shieldwall.banks.permissions import MANAGE_BANKS, MANAGE_PROTECTED_BANKS, VIEW_BANKS
 from shieldwall.banks.services import HashRow, add_hashes, get_bank, remove_entries
 from shieldwall.banks.signals import SignalValueError, normalise_value
 from shieldwall.core import audit, egress
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from shieldwall.core.roles import MANAGE_BANKS, MANAGE_PROTECTED_BANKS, VIEW_BANKS
 
 # threatexchange's signal names (and ours, accepted in files) -> the bank's signal type.
 # threatexchange's video_md5/video_sha256 are digests of the file bytes, as ours are.

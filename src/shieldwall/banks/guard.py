@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from shieldwall.banks.kinds import PROTECTED_KINDS, RESERVED_NAMES, BankKind
 from shieldwall.banks.models import Bank, BankExchange
-from shieldwall.core.actors import Actor, require
-from shieldwall.core.errors import Forbidden, Invalid
-from shieldwall.core.models import ApiKey
-from shieldwall.core.roles import (
+from shieldwall.banks.permissions import (
     EXPORT_PROTECTED_BANKS,
     MANAGE_BANKS,
     MANAGE_PROTECTED_BANKS,
     VIEW_BANKS,
 )
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.errors import Forbidden, Invalid
+from shieldwall.core.models import ApiKey
 
 MAX_REASON = 500
 SYSTEM_REASON = "automatic"

@@ -20,6 +20,7 @@ from shieldwall.banks.models import (
     EntrySource,
     SignalType,
 )
+from shieldwall.banks.permissions import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.banks.signals import (
     Frame,
     SignalValueError,
@@ -31,7 +32,6 @@ from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.limits import hash_media, refusal
-from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.media.errors import MediaError
 from shieldwall.media.hashing import MediaHashes
 from shieldwall.media.nearcopy import NearCopy

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shieldwall.banks.models import Bank
+from shieldwall.banks.permissions import EXPORT_PROTECTED_BANKS
 from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
@@ -27,6 +28,16 @@ from shieldwall.cases.models import (
     Decision,
     MediaView,
     Tier,
+)
+from shieldwall.cases.permissions import (
+    ACKNOWLEDGE_CASES,
+    ACT_ON_CASES,
+    ACT_ON_ESCALATED,
+    ASSIGN_CASES,
+    BULK_ACT,
+    COMMENT_CASES,
+    VIEW_CASES,
+    VIEW_MEDIA,
 )
 from shieldwall.cases.post_cards import (
     MediaItem,
@@ -41,23 +52,12 @@ from shieldwall.cases.scan_signals import NEAR_MATCH, REPEATED_BLOCKS
 from shieldwall.cases.services import DECISIONS_FOR, case_origin, case_posts, get_case
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.models import AuditEvent
-from shieldwall.core.roles import (
-    ACKNOWLEDGE_CASES,
-    ACT_ON_CASES,
-    ACT_ON_ESCALATED,
-    ASSIGN_CASES,
-    BULK_ACT,
-    COMMENT_CASES,
-    EXPORT_PROTECTED_BANKS,
-    VIEW_CASES,
-    VIEW_MEDIA,
-    VIEW_REPORTER,
-)
 from shieldwall.integrations.queries import ActionState, action_states
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import Report
+from shieldwall.reports.permissions import VIEW_REPORTER
 from shieldwall.subjects.models import Account, Post
 
 PAGE_SIZE = 50

@@ -37,10 +37,7 @@ from shieldwall.cases.models import (
     Tier,
     TrustedFlagger,
 )
-from shieldwall.core import audit
-from shieldwall.core.actors import SYSTEM, Actor, require
-from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
-from shieldwall.core.roles import (
+from shieldwall.cases.permissions import (
     ACKNOWLEDGE_CASES,
     ACT_ON_CASES,
     ACT_ON_ESCALATED,
@@ -49,6 +46,9 @@ from shieldwall.core.roles import (
     COMMENT_CASES,
     VIEW_MEDIA,
 )
+from shieldwall.core import audit
+from shieldwall.core.actors import SYSTEM, Actor, require
+from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shieldwall.integrations.services import issue_action
 from shieldwall.matching.services import QueryHashes, match_hashes
 from shieldwall.media.nearcopy import NearCopy

@@ -19,11 +19,11 @@ from django.db.models import Value, When
 from django.utils import timezone
 
 from shieldwall.cases.models import Case, CaseReport, CaseState
+from shieldwall.cases.permissions import ACKNOWLEDGE_CASES
 from shieldwall.cases.services import file_report
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM, Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.core.roles import ACKNOWLEDGE_CASES
 from shieldwall.reports.categories import Category, SubjectType
 from shieldwall.reports.models import Report, ReportStatus, Resolution, UnresolvedReason
 from shieldwall.reports.services import link_names, resolve_to

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shieldwall.cases import queries, services, unresolved
 from shieldwall.cases.models import OPEN_STATES, Tier
+from shieldwall.cases.permissions import ACKNOWLEDGE_CASES, VIEW_CASES
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid, ServiceError
-from shieldwall.core.roles import ACKNOWLEDGE_CASES, VIEW_CASES, user_actor
+from shieldwall.core.roles import user_actor
 from shieldwall.reports.categories import Category
 
 View = Callable[..., HttpResponse]

@@ -15,7 +15,8 @@ from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.models import ApiKey
-from shieldwall.core.roles import DEFAULT_SCOPES, MANAGE_API_KEYS, SCOPES, scope_permissions
+from shieldwall.core.permissions import MANAGE_API_KEYS
+from shieldwall.core.roles import DEFAULT_SCOPES, SCOPES, scope_permissions
 
 KEY_PREFIX = "sw_"
 _TOUCH_EVERY = timedelta(minutes=1)

@@ -22,11 +22,6 @@ __all__ = [
     "WebhookEndpoint",
 ]
 
-# Permission codenames ("app_label.codename"), declared in the Meta classes below.
-ISSUE_ACTIONS = "integrations.issue_action"
-PULL_ACTIONS = "integrations.pull_actions"
-MANAGE_WEBHOOKS = "integrations.manage_webhooks"
-
 
 def _subject_matches_kind() -> models.Q:
     condition = models.Q()

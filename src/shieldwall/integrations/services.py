@@ -23,9 +23,6 @@ from shieldwall.core import audit, egress
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.integrations.models import (
-    ISSUE_ACTIONS,
-    MANAGE_WEBHOOKS,
-    PULL_ACTIONS,
     SUBJECT_OF_KIND,
     AckStatus,
     Action,
@@ -34,6 +31,7 @@ from shieldwall.integrations.models import (
     DeliveryStatus,
     WebhookEndpoint,
 )
+from shieldwall.integrations.permissions import ISSUE_ACTIONS, MANAGE_WEBHOOKS, PULL_ACTIONS
 
 ACTION_ID_PREFIX = "act_"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)

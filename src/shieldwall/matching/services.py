@@ -13,10 +13,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from shieldwall.banks.models import BankAction, BankEntry, SignalType
+from shieldwall.banks.permissions import EXPORT_PROTECTED_BANKS, LOOKUP_HASHES, SCAN
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import hash_media, refusal
-from shieldwall.core.roles import EXPORT_PROTECTED_BANKS, LOOKUP_HASHES, SCAN
 from shieldwall.matching.index import hex_to_array
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry

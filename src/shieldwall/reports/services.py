@@ -18,10 +18,10 @@ from django.utils.crypto import salted_hmac
 
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports.categories import Category
 from shieldwall.reports.flow import Flow, build_flow, validate_answers
 from shieldwall.reports.models import Report, ReportSource, Resolution, UnresolvedReason
+from shieldwall.reports.permissions import SUBMIT_REPORTS
 from shieldwall.subjects.profile import KnownSubject, find_known_subject, read_public_link
 
 RECEIPT_SALT = "shieldwall.reports.receipt"

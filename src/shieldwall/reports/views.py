@@ -23,10 +23,10 @@ from shieldwall.core import throttle
 from shieldwall.core.actors import Actor
 from shieldwall.core.clients import client_address, rate_bucket
 from shieldwall.core.errors import ServiceError
-from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports import services
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import ReportSource
+from shieldwall.reports.permissions import SUBMIT_REPORTS
 
 PUBLIC = Actor(kind="public", name="report-page", permissions=frozenset({SUBMIT_REPORTS}))
 MAX_PATH = 30

@@ -34,14 +34,8 @@ from shieldwall.subjects.links import (
     host_of,
     normalise_host,
 )
-from shieldwall.subjects.models import (
-    CONFIGURE_PLATFORM,
-    Account,
-    Hashtag,
-    PlatformMedia,
-    PlatformProfile,
-    Post,
-)
+from shieldwall.subjects.models import Account, Hashtag, PlatformMedia, PlatformProfile, Post
+from shieldwall.subjects.permissions import CONFIGURE_PLATFORM
 
 PROFILE_CACHE_SECONDS = 5.0
 

@@ -23,7 +23,6 @@ from shieldwall.core.actors import Actor, require
 from shieldwall.media.hashing import MediaHashes
 from shieldwall.subjects.hashtags import HashtagError, normalise_hashtag
 from shieldwall.subjects.models import (
-    SEND_EVENTS,
     Account,
     Hashtag,
     PlatformMedia,
@@ -33,6 +32,7 @@ from shieldwall.subjects.models import (
     PostMetrics,
     ProcessedEvent,
 )
+from shieldwall.subjects.permissions import SEND_EVENTS
 from shieldwall.subjects.schemas import (
     AccountEventIn,
     Event,
