@@ -24,9 +24,10 @@ from shieldwall.cases.services import file_report
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM, Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.reports.categories import Category, SubjectType
+from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report, ReportStatus, Resolution, UnresolvedReason
 from shieldwall.reports.services import link_names, resolve_to
+from shieldwall.subjects.kinds import REPORTABLE
 from shieldwall.subjects.profile import (
     Profile,
     current_profile,
@@ -161,7 +162,7 @@ def _file(report: Report, actor: Actor, now: datetime, via: str) -> Case:
 def resolve_report(*, report_id: str, subject_type: str, subject: str, actor: Actor) -> Case:
     """Triage names the subject a waiting report is about; it is filed into its case."""
     require(actor, ACKNOWLEDGE_CASES)
-    if subject_type not in SubjectType.values:
+    if subject_type not in REPORTABLE:
         raise Invalid(
             "invalid_subject", "Choose a post, an account or a hashtag.", field="subject_type"
         )

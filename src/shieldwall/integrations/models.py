@@ -8,8 +8,8 @@ from shieldwall.integrations.kinds import (
     SUBJECT_OF_KIND,
     AckStatus,
     ActionKind,
-    SubjectType,
 )
+from shieldwall.subjects.kinds import SubjectType
 
 __all__ = [
     "SUBJECT_OF_KIND",
@@ -18,7 +18,6 @@ __all__ = [
     "ActionKind",
     "Delivery",
     "DeliveryStatus",
-    "SubjectType",
     "WebhookEndpoint",
 ]
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shieldwall.core.errors import Invalid
-from shieldwall.reports.categories import Affected, Category, CseReason, SubjectType
+from shieldwall.reports.categories import Affected, Category, CseReason
+from shieldwall.subjects.kinds import REPORTABLE, SubjectType
 
 FLOW_VERSION = "2026-12-01.1"
 MAX_CONTEXT = 2000
@@ -146,7 +147,7 @@ def _what_steps(
 
 def build_flow(subject: str, has_media: bool) -> Flow:
     """The step tree for reporting a post (with or without media), an account or a hashtag."""
-    if subject not in SubjectType.values:
+    if subject not in REPORTABLE:
         raise Invalid(
             "invalid_subject", "subject must be post, account or hashtag.", field="subject"
         )

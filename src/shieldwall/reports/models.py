@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from shieldwall.reports.categories import Category, SubjectType
+from shieldwall.reports.categories import Category
+from shieldwall.subjects.kinds import REPORTABLE_CHOICES
 
 
 class ReportStatus(models.TextChoices):
@@ -41,7 +42,7 @@ class Report(models.Model):
     submitted_by = models.CharField(max_length=200, help_text="apikey:NAME or public")
     idempotency_key = models.CharField(max_length=200)
     source = models.CharField(max_length=16, choices=ReportSource.choices)
-    subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
+    subject_type = models.CharField(max_length=16, choices=REPORTABLE_CHOICES)
     subject_id = models.CharField(max_length=200)
     subject_handle = models.CharField(max_length=200, blank=True)
     subject_url = models.URLField(max_length=2000, blank=True)
