@@ -25,10 +25,10 @@ from shieldwall.cases.models import (
     Case,
     CaseComment,
     CaseState,
-    Decision,
     MediaView,
     Tier,
 )
+from shieldwall.cases.models import DecisionKind as Decision
 from shieldwall.cases.permissions import (
     ACKNOWLEDGE_CASES,
     ACT_ON_CASES,
