@@ -318,7 +318,7 @@ def mark_in_review(reports: QuerySet[Report]) -> int:
 def mark_decided(reports: QuerySet[Report], *, status: str, at: datetime) -> int:
     """The reports' case was decided: action taken, or no violation found."""
     if status not in DECIDED_STATUSES:
-        raise ValueError(f"{status!r} is not a decided status")
+        raise ValueError(f"{str(status)!r} is not a decided status")
     return reports.update(status=status, decided_at=at)
 
 
