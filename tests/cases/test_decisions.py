@@ -58,6 +58,14 @@ def test_a_new_decision_is_one_registry_entry(actor: Actor, monkeypatch) -> None
     assert event.data["record"] == record.public_id
 
 
+def test_a_spec_the_case_could_not_store_is_refused_at_once() -> None:
+    fits = frozenset({SubjectType.POST})
+    with pytest.raises(ValueError, match="1 to 24"):
+        DecisionSpec("x" * 25, "Long", "Long", "q", "Too long to store.", fits)
+    with pytest.raises(ValueError, match="shortcut"):
+        DecisionSpec("keyless", "Keyless", "Keyless", "", "No key on the desk.", fits)
+
+
 def test_a_decision_outside_its_subjects_is_refused(actor: Actor) -> None:
     case = report(actor, "p1", SPAM)
     with pytest.raises(Invalid) as refused:

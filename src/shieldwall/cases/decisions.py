@@ -33,6 +33,9 @@ class BankEffect(StrEnum):
     BANK_REMOVED = "bank_removed"
 
 
+KEY_LENGTH = Case._meta.get_field("decision").max_length or 0
+
+
 @dataclass(frozen=True)
 class DecisionSpec:
     """One decision: where it fits, what it does, and how the desk offers it."""
@@ -51,6 +54,13 @@ class DecisionSpec:
     closes_case: bool = True
     on_desk: bool = True  # a button for moderators (automated decisions are not)
     reason: str = ""  # the actions' reason code; "" gives the case's category
+
+    def __post_init__(self) -> None:
+        # A case stores its closing decision's key in 24 characters; a desk key is one letter.
+        if not 0 < len(self.key) <= KEY_LENGTH:
+            raise ValueError(f"a decision key is 1 to {KEY_LENGTH} characters: {self.key!r}")
+        if self.on_desk and len(self.shortcut) != 1:
+            raise ValueError(f"decision {self.key!r} on the desk needs a one-key shortcut")
 
     @property
     def destructive(self) -> bool:
