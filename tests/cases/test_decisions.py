@@ -85,7 +85,14 @@ def test_the_desk_offers_each_subject_its_decisions_in_button_order() -> None:
     assert "removed_media" not in [s.key for s in without_media]
     hashtag = [s.key for s in decisions.desk_decisions(SubjectType.HASHTAG, has_media=False)]
     assert hashtag == ["suppressed_hashtag", "no_violation"]
-    shortcuts = [s.shortcut for s in DECISIONS.values() if s.on_desk]
+    assert [s.key for s in decisions.desk_order()] == [
+        "removed_post",
+        "removed_media",
+        "suspended_account",
+        "suppressed_hashtag",
+        "no_violation",
+    ]
+    shortcuts = [s.shortcut for s in decisions.desk_order()]
     assert len(shortcuts) == len(set(shortcuts))
     assert all(s.label == DecisionKind(s.key).label for s in DECISIONS.values())
 

@@ -162,12 +162,17 @@ def spec_for(key: str, subject_type: str) -> DecisionSpec:
     return spec
 
 
+def desk_order() -> list[DecisionSpec]:
+    """Every decision a moderator can take, in button order (the queue's bulk choices)."""
+    return [spec for spec in DECISIONS.values() if spec.on_desk]
+
+
 def desk_decisions(subject_type: str, *, has_media: bool) -> list[DecisionSpec]:
     """The decisions the desk offers on a case, in button order."""
     return [
         spec
-        for spec in DECISIONS.values()
-        if spec.on_desk and spec.fits(subject_type) and (has_media or not spec.needs_media)
+        for spec in desk_order()
+        if spec.fits(subject_type) and (has_media or not spec.needs_media)
     ]
 
 
