@@ -1,6 +1,7 @@
 import pytest
 
 from shieldwall.banks import services
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Conflict, Invalid, NotFound
@@ -28,7 +29,7 @@ def test_create_bank_with_settings(actor: Actor) -> None:
         20,
         True,
     )
-    assert AuditEvent.objects.filter(action="bank.create", subject_id=str(bank.pk)).exists()
+    assert AuditEvent.objects.filter(action=BankEvent.CREATED, subject_id=str(bank.pk)).exists()
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_update_bumps_version_and_audits(actor: Actor) -> None:
     updated = services.update_bank(name="b", actor=actor, action="block", enabled=False)
     assert updated.version == bank.version + 1
     assert (updated.action, updated.enabled) == ("block", False)
-    event = AuditEvent.objects.get(action="bank.update")
+    event = AuditEvent.objects.get(action=BankEvent.UPDATED)
     assert event.data["changes"]["action"] == {"from": "review", "to": "block"}
 
 
@@ -150,7 +151,7 @@ def test_withdrawn_exchange_case_leaves_the_bank(actor: Actor) -> None:
     )
     assert removed == 1
     assert list(BankEntry.objects.values_list("value", flat=True)) == [PDQ_B]
-    assert AuditEvent.objects.filter(action="bank.entries.remove").count() == 1
+    assert AuditEvent.objects.filter(action=BankEvent.ENTRIES_REMOVED).count() == 1
 
 
 def test_unknown_bank(actor: Actor) -> None:

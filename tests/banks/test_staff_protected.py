@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shieldwall.banks import services
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.exchanges import add_exchange, get_exchange, sync_exchange
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import SYSTEM, Actor
@@ -119,7 +120,7 @@ def test_hashes_of_a_protected_bank_leave_only_with_a_reason_and_audited(
     out = READS[verb](compliance, name, REASON)
     assert "ffffffff" in str(out) or any(e.signal_type == "pdq" for e in out)
     event = AuditEvent.objects.get(actor="user:cleo")
-    assert event.action in ("bank.export", "bank.entries.read")
+    assert event.action in (BankEvent.EXPORTED, BankEvent.ENTRIES_READ)
     assert event.data == {"name": name, "reason": REASON}
 
 
@@ -145,7 +146,7 @@ def test_creating_or_turning_into_a_protected_bank_needs_the_role_and_a_reason(
         )
     assert not Bank.objects.exists()
     bank = services.create_bank(name="new", actor=admin, kind=kind, reason=REASON)
-    assert AuditEvent.objects.get(action="bank.create").data["reason"] == REASON
+    assert AuditEvent.objects.get(action=BankEvent.CREATED).data["reason"] == REASON
 
     services.create_bank(name="plain", actor=admin)
     with pytest.raises(Invalid, match="give a reason"):
@@ -167,7 +168,7 @@ def test_shieldwall_itself_keeps_banking_removed_media_without_a_persons_reason(
         bank_name="platform-removed", rows=[services.HashRow("md5", MD5_B)], actor=SYSTEM
     )
     assert result.added == 1
-    event = AuditEvent.objects.get(action="bank.entries.add")
+    event = AuditEvent.objects.get(action=BankEvent.ENTRIES_ADDED)
     assert (event.actor, event.data["reason"]) == ("system:shieldwall", "automatic")
 
 
@@ -190,7 +191,7 @@ def test_exchanges_are_attached_and_synced_by_admins_only(actor: Actor, tmp_path
     exchange = add_exchange(
         bank_name="shared", api="file", config=config, actor=admin, reason=REASON
     )
-    assert AuditEvent.objects.get(action="bank.exchange.add").data["reason"] == REASON
+    assert AuditEvent.objects.get(action=BankEvent.EXCHANGE_ADDED).data["reason"] == REASON
 
     with pytest.raises(Forbidden):
         sync_exchange(exchange_id=exchange.pk, actor=staff(actor, "mo", "moderator"))
@@ -198,5 +199,5 @@ def test_exchanges_are_attached_and_synced_by_admins_only(actor: Actor, tmp_path
         exchange_id=get_exchange(bank_name="shared", actor=admin).pk, actor=admin
     )
     assert result.added == 1
-    synced = AuditEvent.objects.get(action="bank.exchange.sync")
+    synced = AuditEvent.objects.get(action=BankEvent.EXCHANGE_SYNCED)
     assert synced.data["reason"] == "sync from the file exchange"

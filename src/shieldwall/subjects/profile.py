@@ -21,6 +21,7 @@ from django.utils import timezone
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.hashtags import HashtagError, normalise_hashtag
 from shieldwall.subjects.links import (
     MAX_HOSTS,
@@ -155,7 +156,7 @@ def set_platform_profile(
         row.save()
         audit.record(
             actor=actor,
-            action="platform.profile_set",
+            action=SubjectEvent.PROFILE_SET,
             subject_type="platform",
             subject_id="profile",
             data=data,

@@ -1,0 +1,15 @@
+"""The audit events subjects records: what the platform told us, and its profile.
+
+The stored strings are the audit chain's and an auditor's filter: never edit one.
+"""
+
+from __future__ import annotations
+
+from shieldwall.core.audit import EventType
+
+
+class SubjectEvent(EventType):
+    """The platform sent events, or changed how its links and hosts are read."""
+
+    EVENTS_INGESTED = "events.ingest"
+    PROFILE_SET = "platform.profile_set"
