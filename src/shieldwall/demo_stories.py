@@ -8,6 +8,7 @@ from pathlib import Path
 from shieldwall.cases.models import OPEN_STATES, Case
 from shieldwall.demo import ADMIN, BANK, MICROBLOG_USER, MODERATOR
 from shieldwall.reports.categories import Category
+from shieldwall.subjects.kinds import SubjectType
 
 TIER = {1: "CSE", 2: "NCII", 3: "Other"}
 
@@ -22,7 +23,8 @@ def _queue(mb_url: str, limit: int = 6) -> list[str]:
             label = Category(case.category).label
         except ValueError:
             label = case.category
-        where = f"{mb_url}/p/{case.subject_id}" if case.subject_type == "post" else case.subject_id
+        on_post = case.subject_type == SubjectType.POST
+        where = f"{mb_url}/p/{case.subject_id}" if on_post else case.subject_id
         reports = f"{case.report_count} report{'s' if case.report_count != 1 else ''}"
         lines.append(
             f"      {n}. [{TIER.get(case.tier, case.tier)}] {label} · {case.subject_type} "
@@ -34,7 +36,7 @@ def _queue(mb_url: str, limit: int = 6) -> list[str]:
 def _first_post(seeded: str) -> str:
     for line in seeded.splitlines():
         parts = line.split()
-        if len(parts) >= 4 and parts[0] == "report:" and parts[2] == "post":
+        if len(parts) >= 4 and parts[0] == "report:" and parts[2] == SubjectType.POST:
             return parts[3]
     return ""
 

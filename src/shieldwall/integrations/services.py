@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shieldwall.core import audit, egress
+from shieldwall.core import audit, crockford, egress
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.integrations.events import IntegrationEvent
@@ -42,17 +42,13 @@ MAX_ACK_DETAIL = 1000
 MAX_ACK_ANSWER = 4096  # bytes of a webhook answer read as an ack; longer is no ack
 MAX_PAGE = 1000
 MAX_RETRY_IDS = 1000
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ULID_CHARS = 26  # 130 bits: a ULID's 128 and two zero bits in front
 
 
 def new_action_id() -> str:
     """`act_` + a ULID: 48 bits of milliseconds then 80 random bits, so ids sort by time."""
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        value, digit = divmod(value, 32)
-        chars.append(_CROCKFORD[digit])
-    return ACTION_ID_PREFIX + "".join(reversed(chars))
+    return ACTION_ID_PREFIX + crockford.encode(value, ULID_CHARS)
 
 
 def format_time(moment: datetime) -> str:
