@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shieldwall.core.hosts import bare_host
+from shieldwall.hosts import bare_host
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -253,7 +253,7 @@ def _wait_for(url: str, children: _Children, seconds: float = 60) -> None:
 def _allow_own_loopback(host: str) -> str:
     """Let webhooks reach the demo's microblog on its loopback host; the value for children."""
     from shieldwall.core.egress import is_loopback_name
-    from shieldwall.core.hosts import bare_host
+    from shieldwall.hosts import bare_host
 
     allowed = list(settings.SHIELDWALL.allow_private_hosts)
     if is_loopback_name(host) and bare_host(host) not in allowed:

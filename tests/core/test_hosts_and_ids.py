@@ -7,7 +7,7 @@ import pytest
 from shieldwall.config import load_config
 from shieldwall.core import crockford
 from shieldwall.core.egress import is_loopback_name
-from shieldwall.core.hosts import ascii_host, bare_host
+from shieldwall.hosts import ascii_host, bare_host
 from shieldwall.integrations.services import new_action_id
 from shieldwall.subjects.links import host_of, normalise_host
 

@@ -25,7 +25,7 @@ from urllib3.exceptions import NameResolutionError
 
 from shieldwall import config
 from shieldwall.core.errors import Invalid
-from shieldwall.core.hosts import bare_host
+from shieldwall.hosts import bare_host
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

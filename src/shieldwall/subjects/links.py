@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from shieldwall.core.hosts import ascii_host
+from shieldwall.hosts import ascii_host
 from shieldwall.subjects.kinds import SubjectType
 
 MAX_HOSTS = 20

@@ -1,7 +1,9 @@
 """How Shieldwall spells a host name before comparing it: one place, so the allow-list, the
 outgoing-connection check and the platform's registered hosts cannot drift apart.
 
-Pure (no Django): `shieldwall.config` reads the allow-list with it before Django starts.
+Pure and at the bottom of the layers (no Django, no app): `shieldwall.config` reads the
+allow-list with it before Django starts, `core.egress` checks connections with it, and
+`subjects.links` reads the platform's hosts with it.
 """
 
 from __future__ import annotations
