@@ -356,9 +356,19 @@ def _run(
     size = ["--accounts", str(accounts), "--posts", str(posts), "--videos", str(videos)]
     seeded = children.run("seed", ["-m", "microblog", "seed", *size], mb_env)
     _wait_until_filed(stop)
-    from shieldwall.demo_stories import stories  # it reads the queue, with the names above
+    from shieldwall.demo_stories import stories  # it reads the queue: Django must be set up
 
-    print(stories(sw_url=sw_url, mb_url=mb_url, known_dir=known_dir, logs=logs, seeded=seeded))
+    logins = (MICROBLOG_USER, MODERATOR, ADMIN)
+    welcome = stories(
+        sw_url=sw_url,
+        mb_url=mb_url,
+        known_dir=known_dir,
+        logs=logs,
+        seeded=seeded,
+        logins=logins,
+        bank=BANK,
+    )
+    print(welcome)
     sys.stdout.flush()
     while (name := children.dead()) is None:
         stop.wait(1)

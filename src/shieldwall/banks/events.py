@@ -1,8 +1,4 @@
-"""The audit events the banks record: their settings, their entries, who read protected
-hashes, and the exchanges that fill them.
-
-The stored strings are the audit chain's and an auditor's filter: never edit one.
-"""
+"""The audit events the banks record: settings, entries, protected hashes read, exchanges."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The audit events core records: API keys, staff accounts and the sign-in pause.
-
-The stored strings are the audit chain's: changing one would split an auditor's count of the
-same deed across two names, so a new name is a new member, never an edit of an old one.
-"""
+"""The audit events core records: API keys, staff accounts and the sign-in pause."""
 
 from __future__ import annotations
 

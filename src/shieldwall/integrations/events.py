@@ -1,7 +1,4 @@
-"""The audit events integrations records: actions issued and acknowledged, webhooks.
-
-The stored strings are the audit chain's and an auditor's filter: never edit one.
-"""
+"""The audit events integrations records: actions issued and acknowledged, webhooks."""
 
 from __future__ import annotations
 

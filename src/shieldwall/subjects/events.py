@@ -1,7 +1,4 @@
-"""The audit events subjects records: what the platform told us, and its profile.
-
-The stored strings are the audit chain's and an auditor's filter: never edit one.
-"""
+"""The audit events subjects records: what the platform told us, and its profile."""
 
 from __future__ import annotations
 
