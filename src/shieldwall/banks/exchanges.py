@@ -59,7 +59,7 @@ from shieldwall.banks.permissions import MANAGE_BANKS, MANAGE_PROTECTED_BANKS, V
 from shieldwall.banks.services import HashRow, add_hashes, get_bank, remove_entries
 from shieldwall.banks.signals import SignalValueError, normalise_value
 from shieldwall.core import audit, egress
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import Actor, ActorKind, require
 from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 # threatexchange's signal names (and ours, accepted in files) -> the bank's signal type.
@@ -176,7 +176,7 @@ def add_exchange(
 ) -> BankExchange:
     """Attach a hash exchange to a bank (one per bank); its secrets stay in the environment."""
     require(actor, MANAGE_BANKS)
-    if actor.kind == "apikey":
+    if actor.kind == ActorKind.APIKEY:
         # Exchanges read files and call URLs on the server: an operator's decision.
         raise Forbidden("forbidden", "Platform API keys cannot configure hash exchanges.")
     require(actor, MANAGE_PROTECTED_BANKS)  # a bank an exchange fills is protected

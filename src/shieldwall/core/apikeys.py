@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shieldwall.core import audit
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import Actor, ActorKind, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.events import CoreEvent
 from shieldwall.core.models import ApiKey
@@ -141,7 +141,7 @@ def authenticate(secret: str) -> Actor | None:
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    actor = Actor(kind="apikey", name=key.name, permissions=scope_permissions(key.scopes))
+    actor = Actor(kind=ActorKind.APIKEY, name=key.name, permissions=scope_permissions(key.scopes))
     if len(_recent) > 1000:
         _recent.clear()
     _recent[digest] = (actor, time.monotonic() + AUTH_CACHE_SECONDS)

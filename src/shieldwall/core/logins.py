@@ -20,12 +20,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from shieldwall.core import audit, throttle
-from shieldwall.core.actors import Actor
+from shieldwall.core.actors import Actor, ActorKind
 from shieldwall.core.clients import rate_bucket
 from shieldwall.core.events import CoreEvent
 
 log = structlog.get_logger("shieldwall.logins")
-SIGN_IN = Actor(kind="public", name="sign-in")
+SIGN_IN = Actor(kind=ActorKind.PUBLIC, name="sign-in")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from shieldwall.core import audit, crockford, egress
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import Actor, ActorKind, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.integrations.events import IntegrationEvent
 from shieldwall.integrations.models import (
@@ -252,7 +252,7 @@ def record_answer_acks(acks: Sequence[AnswerAck]) -> int:
             continue
         recorded += 1
         audit.record(
-            actor=Actor(kind="webhook", name=str(ack.endpoint_id)),
+            actor=Actor(kind=ActorKind.WEBHOOK, name=str(ack.endpoint_id)),
             action=IntegrationEvent.ACTION_ACKED,
             subject_type="action",
             subject_id=ack.action_id,
