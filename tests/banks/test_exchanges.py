@@ -20,6 +20,7 @@ from shieldwall.banks.exchanges import (
     get_exchange,
     sync_exchange,
 )
+from shieldwall.banks.kinds import SignalType
 from shieldwall.banks.models import BankEntry, BankExchange, ExchangeApi
 from shieldwall.core.actors import SYSTEM, Actor
 from shieldwall.core.errors import Conflict, Forbidden, Invalid
@@ -111,7 +112,7 @@ def test_file_sync_adds_entries_with_their_source_and_id(hash_file: Path, actor:
     result = sync(actor)
     assert (result.fetched, result.added, result.removed, result.invalid) == (2, 2, 0, 0)
     assert bank_hashes() == {("pdq", PDQ_A), ("md5", MD5_A)}
-    entry = BankEntry.objects.get(signal_type="pdq")
+    entry = BankEntry.objects.get(signal_type=SignalType.PDQ)
     assert (entry.source, entry.external_id) == ("exchange", PDQ_A)
     exchange = BankExchange.objects.get()
     assert exchange.last_fetch_at is not None

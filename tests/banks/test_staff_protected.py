@@ -11,6 +11,7 @@ import pytest
 from shieldwall.banks import services
 from shieldwall.banks.events import BankEvent
 from shieldwall.banks.exchanges import add_exchange, get_exchange, sync_exchange
+from shieldwall.banks.kinds import BankAction, BankKind
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import SYSTEM, Actor
 from shieldwall.core.errors import Forbidden, Invalid
@@ -32,7 +33,9 @@ def _entry(name: str) -> int:
 CHANGES: dict[str, Verb] = {
     "disable": lambda a, n, r: services.update_bank(name=n, actor=a, enabled=False, reason=r),
     "loosen": lambda a, n, r: services.update_bank(name=n, actor=a, pdq_threshold=0, reason=r),
-    "review_only": lambda a, n, r: services.update_bank(name=n, actor=a, action="review", reason=r),
+    "review_only": lambda a, n, r: services.update_bank(
+        name=n, actor=a, action=BankAction.REVIEW, reason=r
+    ),
     "add_hashes": lambda a, n, r: services.add_hashes(
         bank_name=n, rows=[services.HashRow("md5", MD5_B)], actor=a, reason=r
     ),
@@ -163,7 +166,7 @@ def test_the_operator_needs_a_reason_too(actor: Actor, bank_maker: Callable[[str
 
 
 def test_shieldwall_itself_keeps_banking_removed_media_without_a_persons_reason() -> None:
-    services.create_bank(name="platform-removed", actor=SYSTEM, kind="platform_removed")
+    services.create_bank(name="platform-removed", actor=SYSTEM, kind=BankKind.PLATFORM_REMOVED)
     result = services.add_hashes(
         bank_name="platform-removed", rows=[services.HashRow("md5", MD5_B)], actor=SYSTEM
     )

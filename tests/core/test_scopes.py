@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shieldwall.banks.events import BankEvent
+from shieldwall.banks.kinds import BankKind
 from shieldwall.core import apikeys
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Invalid
@@ -129,7 +130,7 @@ def test_banks_from_before_owners_get_their_owner_back_from_the_audit_log(actor:
     services.create_bank(name="theirs", actor=platform)
     services.create_bank(name="staffs", actor=actor)
     # Before the guard, any key could create a protected bank: it stays without an owner.
-    services.create_bank(name="verified", actor=actor, kind="verified_csam", reason="test")
+    services.create_bank(name="verified", actor=actor, kind=BankKind.VERIFIED_CSAM, reason="test")
     audit.record(
         actor=platform,
         action=BankEvent.CREATED,

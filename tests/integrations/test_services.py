@@ -18,6 +18,7 @@ from shieldwall.core.models import AuditEvent
 from shieldwall.integrations import outbox, services
 from shieldwall.integrations.events import IntegrationEvent
 from shieldwall.integrations.models import Action, Delivery, DeliveryStatus, WebhookEndpoint
+from shieldwall.subjects.kinds import SubjectType
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_the_database_refuses_a_kind_with_the_wrong_subject() -> None:
         Action.objects.create(
             public_id="act_x",
             kind="remove_post",
-            subject_type="account",
+            subject_type=SubjectType.ACCOUNT,
             subject_id="a1",
             reason="r",
             created_at=timezone.now(),
