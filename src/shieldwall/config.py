@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shieldwall.hosts import bare_host
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -212,7 +214,7 @@ def _private_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     name = "SHIELDWALL_ALLOW_PRIVATE_HOSTS"
     hosts = []
     for raw in env.get(name, "").split(","):
-        host = raw.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+        host = bare_host(raw)
         if not host:
             continue
         try:

@@ -11,6 +11,7 @@ from django.test import Client
 from shieldwall.core import roles
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.models import Post, ProcessedEvent
 from shieldwall.subjects.permissions import SEND_EVENTS
 from tests.subjects.builders import event, post
@@ -234,9 +235,9 @@ def test_the_admin_role_may_send_events() -> None:
 
 
 def test_one_audit_event_per_http_batch(api: Client) -> None:
-    before = AuditEvent.objects.filter(action="events.ingest").count()
+    before = AuditEvent.objects.filter(action=SubjectEvent.EVENTS_INGESTED).count()
     send(api, {"events": [post(f"p{n}") for n in range(20)]})
-    audits = AuditEvent.objects.filter(action="events.ingest")
+    audits = AuditEvent.objects.filter(action=SubjectEvent.EVENTS_INGESTED)
     assert audits.count() == before + 1
     assert audits.last().actor == "apikey:test-platform"  # type: ignore[union-attr]
 

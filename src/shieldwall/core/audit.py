@@ -27,7 +27,10 @@ __all__ = ["GENESIS", "AuditTampered", "EventType", "event_types", "head_problem
 class EventType(StrEnum):
     """The base of every audit event type. Each app declares its own in `<app>/events.py`
     (``class BankEvent(EventType): CREATED = "bank.created"``), so the names an auditor
-    filters on and a transparency count groups by are typed, and found in one place."""
+    filters on and a transparency count groups by are typed, and found in one place.
+
+    A stored name is the audit chain's and every auditor's filter: it never changes. A new
+    name is a new member, never an edit of an old one."""
 
 
 @cache

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from shieldwall.core.actors import Actor
+from shieldwall.core.actors import Actor, ActorKind
 
 ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR = (
     "admin",
@@ -148,7 +148,7 @@ def ensure_roles(**_: Any) -> None:
 def user_actor(user: Any) -> Actor:
     """The Actor for a staff user, carrying the permissions of their groups."""
     return Actor(
-        kind="user",
+        kind=ActorKind.USER,
         name=user.get_username(),
         permissions=frozenset(user.get_all_permissions()),
         superuser=bool(user.is_superuser),

@@ -18,13 +18,13 @@ from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import hash_media, refusal
 from shieldwall.matching.index import hex_to_array
+from shieldwall.matching.kinds import ScanVerdict
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
 from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash
 from shieldwall.media.errors import MediaError
 from shieldwall.subjects.services import record_media
 
-ALLOW, REVIEW, BLOCK = "allow", "review", "block"
 log = structlog.get_logger(__name__)
 
 
@@ -73,7 +73,7 @@ class QueryHashes:
 class Verdict:
     """allow, review or block, with the matches that decided it."""
 
-    verdict: str
+    verdict: ScanVerdict
     matches: list[BankMatch] = field(default_factory=list)
     hashes: MediaHashes | None = None
     # Allowed media that came within the review radius of a blocking bank: for staff only,
@@ -81,14 +81,14 @@ class Verdict:
     near: list[BankMatch] = field(default_factory=list)
 
 
-def decide(matches: Sequence[BankMatch]) -> str:
+def decide(matches: Sequence[BankMatch]) -> ScanVerdict:
     """block if any matching bank says block, review if any says review, else allow."""
     actions = {m.action for m in matches}
     if BankAction.BLOCK in actions:
-        return BLOCK
+        return ScanVerdict.BLOCK
     if BankAction.REVIEW in actions:
-        return REVIEW
-    return ALLOW
+        return ScanVerdict.REVIEW
+    return ScanVerdict.ALLOW
 
 
 def exact_match_query(q: QueryHashes) -> QuerySet[BankEntry]:
@@ -251,7 +251,7 @@ def scan_bytes(
     matches = match_hashes(q)
     verdict = Verdict(decide(matches), matches, hashes)
     usable = hashes.pdq is not None and (hashes.pdq_quality or 0) >= MIN_PDQ_QUALITY
-    if media_id and usable and verdict.verdict != BLOCK:
+    if media_id and usable and verdict.verdict != ScanVerdict.BLOCK:
         verdict.near = near_matches(
             [hashes.pdq or "", *hashes.pdq_stripped],
             radius=settings.SHIELDWALL.near_match_radius,
@@ -290,8 +290,9 @@ def _signal(
     verdict: Verdict, *, media_id: str, post_id: str, account_id: str, caller: str
 ) -> ScanSignal | None:
     """The row staff should hear about from this scan: a block, or a near match, or none."""
-    if verdict.verdict == BLOCK:
-        kind, found = ScanSignalKind.BLOCKED, [m for m in verdict.matches if m.action == BLOCK]
+    if verdict.verdict == ScanVerdict.BLOCK:
+        blocking = [m for m in verdict.matches if m.action == BankAction.BLOCK]
+        kind, found = ScanSignalKind.BLOCKED, blocking
     elif verdict.near:
         kind, found = ScanSignalKind.NEAR_MATCH, verdict.near
     else:

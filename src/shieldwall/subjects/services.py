@@ -21,6 +21,7 @@ from django.utils import timezone
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.media.hashing import MediaHashes
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.hashtags import HashtagError, normalise_hashtag
 from shieldwall.subjects.models import (
     Account,
@@ -129,7 +130,7 @@ def ingest_events(*, events: Sequence[Event | Mapping[str, Any]], actor: Actor) 
             stale = _apply(accepted, now)
             audit.record(
                 actor=actor,
-                action="events.ingest",
+                action=SubjectEvent.EVENTS_INGESTED,
                 subject_type="event_batch",
                 subject_id=accepted[0].id,
                 data={
