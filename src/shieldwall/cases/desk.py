@@ -511,7 +511,7 @@ def post_card_view(card: PostCard) -> PostCardView:
         media=card.media,
         media_in_case=card.media_in_case,
         reach=reach(card.reach) if card.known else None,
-        dom_id=element_id("post", card.post_id),
+        dom_id=element_id(SubjectType.POST, card.post_id),
     )
 
 

@@ -147,6 +147,9 @@ def _what_steps(
     return what, sensitive
 
 
+_REPORTABLE_WORDS = ", ".join(t.value for t in REPORTABLE[:-1]) + f" or {REPORTABLE[-1].value}"
+
+
 @dataclass(frozen=True)
 class FlowShape:
     """How one version of the tree differs from the others.
@@ -190,9 +193,7 @@ def build_flow(subject: str, has_media: bool, *, version: str = FLOW_VERSION) ->
     """The step tree for reporting a post (with or without media), an account or a hashtag,
     as it stands in `version` (today's unless said)."""
     if subject not in REPORTABLE:
-        raise Invalid(
-            "invalid_subject", "subject must be post, account or hashtag.", field="subject"
-        )
+        raise Invalid("invalid_subject", f"subject must be {_REPORTABLE_WORDS}.", field="subject")
     shape = flow_shape(version)
     noun = SubjectType(subject).label.lower()
     media = has_media and subject == SubjectType.POST
