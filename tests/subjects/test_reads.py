@@ -118,3 +118,20 @@ def test_media_addresses_only_on_the_platforms_media_hosts(actor: Actor) -> None
     assert reads.post_media_ids(["p1", "p2"]) == {"p1": ["m1", "m2"]}
     assert reads.post_of_media("m1") == "p1"
     assert reads.post_of_media("m3") == ""
+
+
+def test_kept_hashes_of_a_posts_scanned_media(actor: Actor) -> None:
+    from shieldwall.matching.services import scan_bytes
+    from tests.photos import jpeg, photo
+
+    ingest(actor, post("p1", "a1", 0, text="x"))
+    scan_bytes(data=jpeg(photo("coffee")), actor=actor, media_id="m1", post_id="p1")
+    kept = reads.media_hashes(["m1", "never-scanned"])
+    assert set(kept) == {"m1"}
+    hashes = kept["m1"]
+    assert (len(hashes.md5), len(hashes.sha256), len(hashes.pdq)) == (32, 64, 64)
+    assert hashes.pdq_near  # near copies hashed at scan time, for banking on removal
+    assert all(len(p) == 64 for _, p, _ in hashes.pdq_near)
+    assert hashes.vpdq == ()  # a still image has no frames
+    assert reads.post_media_hashes("p1") == [hashes]
+    assert reads.post_media_hashes("p2") == []

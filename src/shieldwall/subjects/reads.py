@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
 from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
@@ -59,6 +60,19 @@ class MediaFacts:
     media_id: str
     media_type: str
     url: str
+
+
+@dataclass(frozen=True)
+class MediaHashes:
+    """The hashes kept of a scanned media item (its bytes never are): for banking on removal."""
+
+    media_id: str
+    md5: str
+    sha256: str
+    pdq: str
+    pdq_quality: int | None
+    vpdq: tuple[tuple[float, str, int], ...]  # video frames: (second, pdq, quality)
+    pdq_near: tuple[tuple[str, str, int], ...]  # near copies: (edit, pdq, quality)
 
 
 def account_facts(account_id: str) -> AccountFacts | None:
@@ -201,3 +215,35 @@ def post_of_media(media_id: str) -> str:
         PostMedia.objects.filter(media_id=media_id).values_list("post__post_id", flat=True).first()
         or ""
     )
+
+
+_HASH_FIELDS = ("media_id", "md5", "sha256", "pdq", "pdq_quality", "vpdq", "pdq_near")
+
+
+def _hashes(row: tuple[Any, ...]) -> MediaHashes:
+    media_id, md5, sha256, pdq, quality, vpdq, near = row
+    return MediaHashes(
+        media_id,
+        md5,
+        sha256,
+        pdq,
+        quality,
+        tuple((float(t), str(p), int(q)) for t, p, q in vpdq or []),
+        tuple((str(e), str(p), int(q)) for e, p, q in near or []),
+    )
+
+
+def media_hashes(media_ids: Iterable[str]) -> dict[str, MediaHashes]:
+    """The kept hashes of these media items, for those that were scanned."""
+    ids = list(dict.fromkeys(media_ids))
+    if not ids:
+        return {}
+    rows = PlatformMedia.objects.filter(media_id__in=ids).values_list(*_HASH_FIELDS)
+    return {row[0]: _hashes(row) for row in rows}
+
+
+def post_media_hashes(post_id: str) -> list[MediaHashes]:
+    """The kept hashes of every scanned media item on a post (attached to it or scanned for it)."""
+    attached = PostMedia.objects.filter(post__post_id=post_id).values_list("media_id", flat=True)
+    rows = PlatformMedia.objects.filter(Q(media_id__in=list(attached)) | Q(post_id=post_id))
+    return [_hashes(row) for row in rows.values_list(*_HASH_FIELDS)]
