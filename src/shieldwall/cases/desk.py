@@ -32,7 +32,7 @@ from shieldwall.cases.services import case_origin
 from shieldwall.core.errors import ServiceError
 from shieldwall.core.models import AuditEvent
 from shieldwall.integrations.queries import ActionState
-from shieldwall.matching.models import ScanSignalKind
+from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.flow import flow_of
 from shieldwall.reports.models import Report
@@ -519,7 +519,7 @@ def post_card_view(card: PostCard) -> PostCardView:
 class ScanEvidenceView:
     """An upload behind the case, with its kind in words."""
 
-    signal: Any
+    signal: ScanSignal
     label: str
     near: bool
     matches: tuple[dict[str, Any], ...]
@@ -692,7 +692,7 @@ def case_detail(data: CaseData, now: datetime) -> CaseDetail:
         comments=data.comments,
         audit=data.audit,
         actions=data.actions,
-        decisions=[decision_button(d) for d in data.decisions],
+        decisions=[decision_button(d) for d in DECISION_KEYS if d in data.decisions],
         can=data.can,
         must_view=data.must_view,
         outcome=outcome(c, data.actions),

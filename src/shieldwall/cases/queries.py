@@ -67,14 +67,6 @@ MAX_POSTS_SHOWN = 50  # posts reported with a case shown in full; the rest are l
 SETTLING = timedelta(minutes=10)  # the desk refreshes unsettled actions this long
 MAX_SCAN_EVIDENCE = 200
 MAX_OTHER_CASES = 10
-# The decisions in the order the desk offers them.
-DECISION_ORDER = (
-    Decision.REMOVED_POST,
-    Decision.REMOVED_MEDIA,
-    Decision.SUSPENDED_ACCOUNT,
-    Decision.SUPPRESSED_HASHTAG,
-    Decision.NO_VIOLATION,
-)
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -350,7 +342,7 @@ def _decisions(case: Case, has_media: bool) -> list[Decision]:
     fits = set(DECISIONS_FOR.get(case.subject_type, set()))
     if not has_media:
         fits.discard(Decision.REMOVED_MEDIA)
-    return [d for d in DECISION_ORDER if d in fits]
+    return [d for d in Decision if d in fits]
 
 
 def _actions(case: Case, subject_ids: list[str]) -> list[ActionState]:
