@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,15 +12,19 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from shieldwall.banks import services as banks
 from shieldwall.cases import desk, queries
+from shieldwall.cases import services as cases
 from shieldwall.cases.models import Case, Decision
 from shieldwall.core.actors import Actor
 from shieldwall.core.roles import user_actor
 from shieldwall.reports.flow import FLOW_VERSION, PREVIOUS_FLOW_VERSION
 from shieldwall.reports.models import Report
+from shieldwall.reports.services import ReportIn, submit_report
 from shieldwall.subjects.services import ingest_events
-from tests.cases.test_cases import NCII_ME, SPAM, report
+from tests.cases.test_cases import NCII_ME, SPAM, posted, report
 from tests.cases.test_desk import login
+from tests.photos import jpeg, photo
 from tests.subjects.platform import MEDIA_HOST, register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cases.test_desk")]
@@ -238,3 +243,83 @@ def test_path_in_words_skips_the_steps_that_ask_nothing() -> None:
     stale = desk.path_in_words(_unsaved(PREVIOUS_FLOW_VERSION, NCII_ME))
     assert "does not follow flow version '2026-11-26.1' at 'what_happening_me'" in stale.note
     assert stale.steps[2] == desk.PathStep("what_happening_me", "sensitive")
+
+
+def _reported(actor: Actor, kind: str, subject_id: str) -> Case:
+    """A filed spam report about an account or a hashtag the platform told us of."""
+    stored, _ = submit_report(
+        report=ReportIn(
+            idempotency_key=f"{kind}-{subject_id}",
+            subject_type=kind,
+            subject_id=subject_id,
+            has_media=False,
+            path=[(f"report_{kind}", "start"), *SPAM[1:]],
+            fields={},
+            reporter_id="u1",
+        ),
+        actor=actor,
+    )
+    cases.file_pending_reports()
+    return Case.objects.get(case_reports__report=stored)
+
+
+def test_each_kind_of_subject_has_its_own_heading_and_badge(
+    actor: Actor, moderator: Client
+) -> None:
+    ingest_events(
+        events=[
+            {
+                "id": "acct",
+                "type": "account.created",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "data": {"account_id": "acct-7", "handle": "seller", "bio": "placeholder bio"},
+            },
+            {
+                "id": "post",
+                "type": "post.created",
+                "occurred_at": "2026-01-02T00:00:00Z",
+                "data": {"post_id": "p7", "account_id": "acct-7", "text": "x #placeholdertag"},
+            },
+        ],
+        actor=actor,
+    )
+    account = moderator.get(f"/desk/case/{_reported(actor, 'account', 'acct-7').public_id}")
+    page = account.content.decode()
+    assert '<h2 id="subject-title">The account</h2>' in page
+    assert '<p class="subject-text">placeholder bio</p>' in page
+    assert '<span class="tier-badge big t3">Other</span>' in page
+    hashtag = moderator.get(f"/desk/case/{_reported(actor, 'hashtag', 'placeholdertag').public_id}")
+    page = hashtag.content.decode()
+    assert '<h2 id="subject-title">The hashtag</h2>' in page
+    assert '<p class="subject-text">#placeholdertag</p>' in page
+    assert "No text: the platform sent none" not in page
+    cse = moderator.get(f"/desk/case/{report(actor, 'p7').public_id}").content.decode()
+    assert '<h2 id="subject-title">The post</h2>' in cse
+    assert '<span class="tier-badge big t1">CSE</span>' in cse
+    queue = moderator.get("/desk/").content.decode()
+    assert '<span class="tier-badge t1">CSE</span>' in queue
+    assert queue.count('<span class="tier-badge t3">Other</span>') == 2
+
+
+def test_a_verified_match_is_the_one_signal_tagged_verified(
+    actor: Actor, moderator: Client
+) -> None:
+    image = jpeg(photo("chelsea"))
+    banks.create_bank(
+        name="verified", actor=actor, kind="verified_csam", action="block", reason="test list"
+    )
+    banks.add_media(bank_name="verified", data=image, actor=actor, reason="test list")
+    posted(actor, "p1", image)
+    case = report(actor, "p1")
+    for page in (
+        moderator.get(f"/desk/case/{case.public_id}").content.decode(),
+        moderator.get("/desk/").content.decode(),
+    ):
+        assert '<span class="tag verified">Verified bank match</span>' in page
+        tags = re.findall(r'<span class="tag( verified)?">([^<]+)</span>', page)
+        signals = [(flag, name) for flag, name in tags if name in desk.SIGNAL_LABELS.values()]
+        assert [name for flag, name in signals if flag] == ["Verified bank match"]
+    other = report(actor, "p2", NCII_ME)
+    page = moderator.get(f"/desk/case/{other.public_id}").content.decode()
+    assert '<span class="tag">Reported by the person shown</span>' in page
+    assert "tag verified" not in page
