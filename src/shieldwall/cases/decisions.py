@@ -176,13 +176,6 @@ def desk_decisions(subject_type: str, *, has_media: bool) -> list[DecisionSpec]:
     ]
 
 
-def keys_by_subject() -> dict[str, set[str]]:
-    """Which decision keys a moderator may take on each subject type."""
-    return {
-        t.value: {s.key for s in DECISIONS.values() if s.on_desk and s.fits(t)} for t in SubjectType
-    }
-
-
 # --- the record ---------------------------------------------------------------------------
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db import models
 
-from shieldwall.cases.models import Case, CaseComment, CaseState, Decision, Tier
+from shieldwall.cases.decisions import DECISIONS, DecisionSpec, desk_order
+from shieldwall.cases.models import Case, CaseComment, CaseState, DecisionKind, Tier
 from shieldwall.cases.post_cards import MediaItem, PostCard, ReachPoint
 from shieldwall.cases.queries import (
     AccountData,
@@ -63,30 +64,6 @@ SUBJECT_HEADINGS = {
     SubjectType.ACCOUNT: "The account",
     SubjectType.HASHTAG: "The hashtag",
 }
-# The decisions in the order the desk shows them, with their keyboard shortcut.
-DECISION_KEYS = {
-    Decision.REMOVED_POST: "r",
-    Decision.REMOVED_MEDIA: "m",
-    Decision.SUSPENDED_ACCOUNT: "s",
-    Decision.SUPPRESSED_HASHTAG: "h",
-    Decision.NO_VIOLATION: "n",
-}
-DECISION_VERBS = {
-    Decision.REMOVED_POST: "Remove post",
-    Decision.REMOVED_MEDIA: "Remove media",
-    Decision.SUSPENDED_ACCOUNT: "Suspend account",
-    Decision.SUPPRESSED_HASHTAG: "Suppress hashtag",
-    Decision.NO_VIOLATION: "No violation",
-}
-DECISION_EFFECTS = {
-    Decision.REMOVED_POST: "The post is removed on the platform; its media's hashes go into "
-    "the platform-removed bank, so it can never be posted again.",
-    Decision.REMOVED_MEDIA: "The media is removed from the platform; its hashes go into the "
-    "platform-removed bank, so it can never be posted again.",
-    Decision.SUSPENDED_ACCOUNT: "The account is suspended on the platform.",
-    Decision.SUPPRESSED_HASHTAG: "The hashtag returns nothing on every search tab.",
-    Decision.NO_VIOLATION: "The case closes with no action; reporters are told nothing was found.",
-}
 # Steps of the flow that ask nothing worth showing a moderator.
 SILENT_STEP_KINDS = frozenset({"intro", "review", "done"})
 
@@ -121,10 +98,8 @@ def signal_tags(signals: list[str]) -> tuple[SignalTag, ...]:
 
 def decision_verb(decision: str) -> str:
     """What the button of a decision says; an unknown value as it came."""
-    try:
-        return DECISION_VERBS[Decision(decision)]
-    except ValueError:
-        return decision
+    spec = DECISIONS.get(decision)
+    return spec.verb if spec is not None else decision
 
 
 @dataclass(frozen=True)
@@ -223,7 +198,7 @@ class QueuePage:
 
     @property
     def bulk_decisions(self) -> list[tuple[str, str]]:
-        return [(d.value, verb) for d, verb in DECISION_VERBS.items()]
+        return [(spec.key, spec.verb) for spec in desk_order()]
 
     @property
     def shortcuts(self) -> list[Shortcut]:
@@ -543,13 +518,13 @@ class DecisionButton:
     destructive: bool
 
 
-def decision_button(d: Decision) -> DecisionButton:
+def decision_button(spec: DecisionSpec) -> DecisionButton:
     return DecisionButton(
-        value=d.value,
-        verb=DECISION_VERBS[d],
-        key=DECISION_KEYS[d],
-        effect=DECISION_EFFECTS[d],
-        destructive=d != Decision.NO_VIOLATION,
+        value=spec.key,
+        verb=spec.verb,
+        key=spec.shortcut,
+        effect=spec.effect,
+        destructive=spec.destructive,
     )
 
 
@@ -623,7 +598,7 @@ class CaseDetail:
     def choose_posts(self) -> bool:
         """Whether "Remove post" offers a choice of the posts reported with this one."""
         return bool(self.posts or self.posts_not_shown) and any(
-            b.value == Decision.REMOVED_POST for b in self.decisions
+            b.value == DecisionKind.REMOVED_POST for b in self.decisions
         )
 
     @property
@@ -692,7 +667,7 @@ def case_detail(data: CaseData, now: datetime) -> CaseDetail:
         comments=data.comments,
         audit=data.audit,
         actions=data.actions,
-        decisions=[decision_button(d) for d in DECISION_KEYS if d in data.decisions],
+        decisions=[decision_button(spec) for spec in data.decisions],
         can=data.can,
         must_view=data.must_view,
         outcome=outcome(c, data.actions),

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from shieldwall.banks.models import Bank
 from shieldwall.banks.permissions import EXPORT_PROTECTED_BANKS
+from shieldwall.cases.decisions import DecisionSpec, desk_decisions
 from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
@@ -29,7 +30,6 @@ from shieldwall.cases.models import (
     MediaView,
     Tier,
 )
-from shieldwall.cases.models import DecisionKind as Decision
 from shieldwall.cases.permissions import (
     ACKNOWLEDGE_CASES,
     ACT_ON_CASES,
@@ -49,7 +49,7 @@ from shieldwall.cases.post_cards import (
     post_media_ids,
     reach_points,
 )
-from shieldwall.cases.services import DECISIONS_FOR, case_posts, get_case
+from shieldwall.cases.services import case_posts, get_case
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.models import AuditEvent
 from shieldwall.integrations.queries import ActionState, action_states
@@ -282,7 +282,7 @@ class CaseData:
     comments: list[CaseComment]
     audit: list[AuditEvent]
     actions: list[ActionState]
-    decisions: list[Decision]
+    decisions: list[DecisionSpec]
     can: Permissions
     must_view: bool
     staff: list[str] = field(default_factory=list)
@@ -338,11 +338,9 @@ def _subject(case: Case) -> PostFacts | AccountFacts | None:
     return None
 
 
-def _decisions(case: Case, has_media: bool) -> list[Decision]:
-    fits = set(DECISIONS_FOR.get(case.subject_type, set()))
-    if not has_media:
-        fits.discard(Decision.REMOVED_MEDIA)
-    return [d for d in Decision if d in fits]
+def _decisions(case: Case, has_media: bool) -> list[DecisionSpec]:
+    """The decisions the registry offers on this case, in button order."""
+    return desk_decisions(case.subject_type, has_media=has_media)
 
 
 def _actions(case: Case, subject_ids: list[str]) -> list[ActionState]:

@@ -34,8 +34,8 @@ from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.reports.categories import Category, CseReason
+from shieldwall.subjects import reads
 from shieldwall.subjects.kinds import SubjectType
-from shieldwall.subjects.models import PlatformMedia, PostMedia
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +70,7 @@ def file_scan_signals(*, now: datetime | None = None, limit: int = FILE_BATCH) -
             if s.kind == ScanSignalKind.BLOCKED and s.account_id:
                 by_account[s.account_id].append(s)
             elif s.kind == ScanSignalKind.NEAR_MATCH:
-                post_id = s.post_id or _post_of(s.media_id)
+                post_id = s.post_id or reads.post_of_media(s.media_id)
                 if post_id:
                     by_post[post_id].append(s)
         opened: list[Case] = []
@@ -127,20 +127,6 @@ def _file(
         opened.append(result[0])
 
 
-def _post_of(media_id: str) -> str:
-    """The post a media item belongs to, from the scan or the platform's events."""
-    found = PlatformMedia.objects.filter(media_id=media_id).values_list("post_id", flat=True)
-    post_id = next((p for p in found if p), "")
-    if not post_id:
-        post_id = (
-            PostMedia.objects.filter(media_id=media_id)
-            .values_list("post__post_id", flat=True)
-            .first()
-            or ""
-        )
-    return post_id
-
-
 def _bank_kinds(signals: list[ScanSignal]) -> set[str]:
     return {str(m.get("bank_kind", "")) for s in signals for m in s.matches}
 
@@ -186,10 +172,7 @@ def _near_matches(post_id: str, signals: list[ScanSignal], now: datetime) -> Fil
     kinds = _bank_kinds(signals)
     account_id = next((s.account_id for s in signals if s.account_id), "")
     case, opened = _open_or_join(SubjectType.POST, post_id, account_id, _category(kinds), now)
-    media = {
-        m.media_id: m
-        for m in PlatformMedia.objects.filter(media_id__in=[s.media_id for s in signals])
-    }
+    media = reads.media_hashes(s.media_id for s in signals)
     for s in signals:
         known = media.get(s.media_id)
         CaseMedia.objects.get_or_create(

@@ -71,16 +71,12 @@ from shieldwall.reports.services import (
     mark_in_review,
     read_pending_link,
 )
+from shieldwall.subjects import reads
 from shieldwall.subjects.kinds import SubjectType
-from shieldwall.subjects.models import Account, PlatformMedia, PostMedia, PostMetrics
 
 log = structlog.get_logger(__name__)
 REMOVED_BANK = PLATFORM_REMOVED.name
 MAX_BULK = 500
-
-# Which decision keys fit which subject, read off the registry (the desk reads this until it
-# reads `cases.decisions` itself).
-DECISIONS_FOR = decisions.keys_by_subject()
 
 
 def _new_id() -> str:
@@ -119,24 +115,16 @@ def _bank_matches(media: list[MediaHashRow]) -> list[dict[str, object]]:
 
 
 def _reach_is_fast(post_id: str) -> bool:
-    samples = list(
-        PostMetrics.objects.filter(post__post_id=post_id)
-        .order_by("-at")
-        .values_list("at", "views")[:2]
-    )
+    samples = reads.reach_samples([post_id], newest=2)[post_id]  # oldest first
     if len(samples) < 2:
         return False
-    (t1, v1), (t0, v0) = samples
+    (t0, v0), (t1, v1) = ((s.at, s.views) for s in samples)
     hours = max((t1 - t0).total_seconds() / 3600, 1 / 60)
     return (v1 - v0) / hours >= priority.FAST_REACH_VIEWS_PER_HOUR
 
 
 def _account_is_new(account_id: str, now: datetime) -> bool:
-    created = (
-        Account.objects.filter(account_id=account_id)
-        .values_list("platform_created_at", flat=True)
-        .first()
-    )
+    created = reads.account_created_at(account_id)
     return created is not None and now - created < timedelta(days=priority.NEW_ACCOUNT_DAYS)
 
 
@@ -195,12 +183,7 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> t
     if report.subject_type == SubjectType.ACCOUNT:
         account_id = report.subject_id
     elif report.subject_type == SubjectType.POST:
-        account_id = (
-            Account.objects.filter(posts__post_id=report.subject_id)
-            .values_list("account_id", flat=True)
-            .first()
-            or ""
-        )
+        account_id = reads.account_of_post(report.subject_id)
     fresh = Case(
         public_id=_new_id(),
         subject_type=report.subject_type,
@@ -541,11 +524,8 @@ def _case_shows_media(case: Case, media_id: str) -> bool:
     """Whether the case page shows this media: the case's own, or on a post reported with it."""
     if not media_id or case.media.filter(media_id=media_id).exists():
         return bool(media_id)
-    posts = case_posts(case)
-    return (
-        PostMedia.objects.filter(post__post_id__in=posts, media_id=media_id).exists()
-        or PlatformMedia.objects.filter(post_id__in=posts, media_id=media_id).exists()
-    )
+    on_posts = reads.post_media_ids(case_posts(case))
+    return any(media_id in ids for ids in on_posts.values())
 
 
 def decide(

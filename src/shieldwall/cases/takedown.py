@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from shieldwall.banks import services as banks
@@ -32,8 +31,8 @@ from shieldwall.integrations.services import issue_action
 from shieldwall.media.nearcopy import NearCopy
 from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report
+from shieldwall.subjects import reads
 from shieldwall.subjects.kinds import SubjectType
-from shieldwall.subjects.models import PlatformMedia, PostMedia
 
 
 @dataclass(frozen=True)
@@ -153,11 +152,10 @@ def take_down(
 
 def post_media(post_id: str) -> list[MediaHashRow]:
     """The media on a post, with its hashes, from the platform's events and scans."""
-    ids = list(PostMedia.objects.filter(post__post_id=post_id).values_list("media_id", flat=True))
-    rows = PlatformMedia.objects.filter(Q(media_id__in=ids) | Q(post_id=post_id)).values_list(
-        "media_id", "md5", "sha256", "pdq", "pdq_quality"
-    )
-    return [MediaHashRow(*row) for row in rows]
+    return [
+        MediaHashRow(m.media_id, m.md5, m.sha256, m.pdq, m.pdq_quality)
+        for m in reads.post_media_hashes(post_id)
+    ]
 
 
 def case_posts(case: Case) -> list[str]:
@@ -223,9 +221,8 @@ def _hash_rows(m: MediaHashRow, note: str) -> list[banks.HashRow]:
         banks.HashRow(SignalType.MD5, m.md5, note),
         banks.HashRow(SignalType.SHA256, m.sha256, note),
     ]
-    vpdq, near = (
-        PlatformMedia.objects.filter(media_id=m.media_id).values_list("vpdq", "pdq_near").first()
-    ) or ([], [])
+    kept = reads.media_hashes([m.media_id]).get(m.media_id)
+    vpdq, near = (kept.vpdq, kept.pdq_near) if kept else ((), ())
     if m.pdq:
         rows.append(banks.HashRow(SignalType.PDQ, m.pdq, note, quality=m.pdq_quality))
         # Its near copies (crops, small rotations), hashed when it was scanned.
