@@ -20,7 +20,7 @@ import structlog
 from django.utils.module_loading import import_string
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -30,7 +30,8 @@ __all__ = ["COLLECTORS", "CONTENT_TYPE", "INSTRUMENTS", "ScrapeCollector", "expo
 
 log = structlog.get_logger(__name__)
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The classic text format, which every Prometheus reads (our names need no UTF-8 escaping).
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 INSTRUMENTS = CollectorRegistry(auto_describe=True)
 
 # One entry per app: a function returning the metric families it computes at scrape time.
