@@ -195,13 +195,28 @@ def test_a_scrape_adds_up_every_worker_process(
 def test_a_serve_starts_from_an_empty_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    from prometheus_client import values
+
+    # Both are process-wide: restored after the test so later tests keep one process's metrics.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.setattr(values, "ValueClass", values.ValueClass)
     folder = metrics_dir.metrics_folder(tmp_path, "127.0.0.1", 8000)
     folder.mkdir(parents=True)
     (folder / "counter_123.db").write_bytes(b"left by an earlier serve")
     metrics_dir.use_multiprocess_folder(folder)
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder)
     assert list(folder.iterdir()) == []
+
+
+def test_metrics_made_after_the_folder_is_named_use_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prometheus_client import values
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.setattr(values, "ValueClass", values.MutexValue)
+    metrics_dir.use_multiprocess_folder(tmp_path)
+    assert values.ValueClass is not values.MutexValue  # prometheus-client was imported first
 
 
 def test_a_reaped_worker_leaves_its_counts_but_not_its_live_gauges(
