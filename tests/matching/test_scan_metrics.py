@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from tests.metrics_support import Samples, parse, sample
+from tests.photos import jpeg, photo
 
 from shieldwall.banks import services as banks
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Invalid
 from shieldwall.matching.services import QueryHashes, lookup_hashes, scan_bytes
-from tests.metrics_support import Samples, parse, sample
-from tests.photos import jpeg, photo
 
 pytestmark = pytest.mark.django_db
 
