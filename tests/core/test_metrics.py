@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.module_loading import import_string
 from prometheus_client.parser import text_string_to_metric_families
 
 from shieldwall.config import ConfigError, load_config
 from shieldwall.core import metrics_dir
-from shieldwall.core.metrics import exposition
+from shieldwall.core.metrics import COLLECTORS, exposition, labelled_gauge
 from shieldwall.core.models import AuditEvent
 from tests.metrics_support import parse, sample
 
@@ -128,6 +129,34 @@ def test_a_malformed_metrics_allow_names_the_setting(tmp_path: Path) -> None:
     env = {"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_METRICS_ALLOW": "prometheus.local"}
     with pytest.raises(ConfigError, match="SHIELDWALL_METRICS_ALLOW"):
         load_config(env)
+
+
+def test_head_answers_without_a_body() -> None:
+    r = Client().head("/metrics")
+    assert r.status_code == 200
+    assert r.content == b""
+
+
+def test_a_request_without_a_peer_address_is_refused() -> None:
+    assert Client(REMOTE_ADDR="").get("/metrics").status_code == 403
+
+
+def test_every_named_collector_imports_and_answers() -> None:
+    for name in COLLECTORS:
+        families = list(import_string(name)())
+        assert families, name
+        assert all(f.name.startswith("shieldwall_") for f in families), name
+
+
+def queue_depth_collector() -> list[Any]:
+    """A collector an app would add with one entry (for the test below)."""
+    return [labelled_gauge("shieldwall_example_depth", "Example.", "queue", {"a": 2, "b": 5})]
+
+
+def test_an_app_joins_with_one_named_collector() -> None:
+    samples = parse(exposition(("tests.core.test_metrics.queue_depth_collector",)).decode())
+    assert sample(samples, "shieldwall_example_depth", queue="a") == 2
+    assert sample(samples, "shieldwall_example_depth", queue="b") == 5
 
 
 def broken_collector() -> list[Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from shieldwall.cases.models import OPEN_STATES, Case, Tier
+from shieldwall.core.metrics import labelled_gauge
 from shieldwall.matching.models import ScanSignal
 from shieldwall.reports.models import Report
 
@@ -26,37 +26,50 @@ TIER_LABELS = {Tier.CSE: "cse", Tier.NCII: "ncii", Tier.OTHER: "other"}
 def case_metrics() -> Iterator[Metric]:
     """Every figure of this app, for core.metrics.COLLECTORS."""
     now = timezone.now()
-    yield from _open_cases(now)
-    yield _overdue(now)
-    yield _filer_lag(now)
-
-
-def _open_cases(now: datetime) -> Iterator[Metric]:
-    count = GaugeMetricFamily(
+    open_counts = _per_tier(Case.objects.filter(state__in=OPEN_STATES))
+    yield labelled_gauge(
         "shieldwall_cases_open",
         "Cases not yet closed (open, acknowledged or escalated), per priority tier.",
-        labels=["tier"],
+        "tier",
+        {label: open_counts.get(tier, 0) for tier, label in TIER_LABELS.items()},
     )
-    oldest = GaugeMetricFamily(
+    yield labelled_gauge(
         "shieldwall_cases_oldest_open_age_seconds",
         "Age of the oldest case not yet closed, per priority tier (0 when there is none).",
-        labels=["tier"],
+        "tier",
+        {
+            label: _age(now, _oldest_opened(tier) if open_counts.get(tier) else None)
+            for tier, label in TIER_LABELS.items()
+        },
     )
-    counts = dict(
-        Case.objects.filter(state__in=OPEN_STATES)
-        .values_list("tier")
-        .annotate(n=Count("id"))
-        .order_by()
+    overdue = _per_tier(Case.objects.filter(state__in=OPEN_STATES, deadline_at__lt=now))
+    yield labelled_gauge(
+        "shieldwall_cases_overdue",
+        "Cases not yet closed whose review deadline has passed, per priority tier.",
+        "tier",
+        {label: overdue.get(tier, 0) for tier, label in TIER_LABELS.items()},
     )
-    for tier, label in TIER_LABELS.items():
-        count.add_metric([label], counts.get(tier, 0))
-        opened = _oldest_opened(tier) if counts.get(tier) else None
-        oldest.add_metric([label], _age(now, opened))
-    yield count
-    yield oldest
+    yield labelled_gauge(
+        "shieldwall_filer_lag_seconds",
+        "Age of the oldest item the worker has not filed into a case yet (0 when none "
+        "waits): stored reports, and scan signals (a near match without a post waits a few "
+        "minutes for it by design).",
+        "queue",
+        {
+            "reports": _age(now, _oldest_unfiled(Report.objects.filter(filed_at__isnull=True))),
+            "scan_signals": _age(
+                now, _oldest_unfiled(ScanSignal.objects.filter(filed_at__isnull=True))
+            ),
+        },
+    )
+
+
+def _per_tier(cases: QuerySet[Case]) -> dict[int, int]:
+    return dict(cases.values_list("tier").annotate(n=Count("id")).order_by())
 
 
 def _oldest_opened(tier: int) -> datetime | None:
+    """Through the partial index `case_open_age`: one probe, however many cases are open."""
     return (
         Case.objects.filter(state__in=OPEN_STATES, tier=tier)
         .order_by("opened_at")
@@ -65,46 +78,10 @@ def _oldest_opened(tier: int) -> datetime | None:
     )
 
 
-def _overdue(now: datetime) -> Metric:
-    overdue = GaugeMetricFamily(
-        "shieldwall_cases_overdue",
-        "Cases not yet closed whose review deadline has passed, per priority tier.",
-        labels=["tier"],
-    )
-    counts = dict(
-        Case.objects.filter(state__in=OPEN_STATES, deadline_at__lt=now)
-        .values_list("tier")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for tier, label in TIER_LABELS.items():
-        overdue.add_metric([label], counts.get(tier, 0))
-    return overdue
-
-
-def _filer_lag(now: datetime) -> Metric:
-    lag = GaugeMetricFamily(
-        "shieldwall_filer_lag_seconds",
-        "Age of the oldest item the worker has not filed into a case yet (0 when none "
-        "waits): stored reports, and scan signals (a near match without a post waits a few "
-        "minutes for it by design).",
-        labels=["queue"],
-    )
-    oldest_report = (
-        Report.objects.filter(filed_at__isnull=True)
-        .order_by("id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    oldest_signal = (
-        ScanSignal.objects.filter(filed_at__isnull=True)
-        .order_by("id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    lag.add_metric(["reports"], _age(now, oldest_report))
-    lag.add_metric(["scan_signals"], _age(now, oldest_signal))
-    return lag
+def _oldest_unfiled(pending: QuerySet[Report] | QuerySet[ScanSignal]) -> datetime | None:
+    """The first stored of them, through the partial index on unfiled rows by id."""
+    created: datetime | None = pending.order_by("id").values_list("created_at", flat=True).first()
+    return created
 
 
 def _age(now: datetime, since: datetime | None) -> float:

@@ -14,7 +14,7 @@ and imported by name: core imports no feature app, and an app joins with one lin
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import structlog
 from django.utils.module_loading import import_string
@@ -26,7 +26,14 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from shieldwall.core.metrics_dir import MULTIPROC_ENV
 
-__all__ = ["COLLECTORS", "CONTENT_TYPE", "INSTRUMENTS", "ScrapeCollector", "exposition"]
+__all__ = [
+    "COLLECTORS",
+    "CONTENT_TYPE",
+    "INSTRUMENTS",
+    "ScrapeCollector",
+    "exposition",
+    "labelled_gauge",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +53,17 @@ COLLECTORS: tuple[str, ...] = (
 )
 
 CollectFunction = Callable[[], Iterable[Metric]]
+
+
+def labelled_gauge(
+    name: str, documentation: str, label: str, values: Mapping[str, float]
+) -> GaugeMetricFamily:
+    """A gauge with one sample per label value (per tier, per bank, per job): the shape most
+    scrape-time figures take, so a collector is a query and one call of this."""
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for key, value in values.items():
+        family.add_metric([key], value)
+    return family
 
 
 class ScrapeCollector:
