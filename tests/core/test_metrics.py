@@ -13,12 +13,18 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils.module_loading import import_string
 from prometheus_client.parser import text_string_to_metric_families
 
+from shieldwall.cases.metrics import case_metrics
 from shieldwall.config import ConfigError, load_config
 from shieldwall.core import metrics_dir
-from shieldwall.core.metrics import COLLECTORS, exposition, labelled_gauge
+from shieldwall.core.metrics import (
+    NoCollectors,
+    app_collectors,
+    collector_name,
+    exposition,
+    labelled_gauge,
+)
 from shieldwall.core.models import AuditEvent
 from tests.metrics_support import parse, sample
 
@@ -141,11 +147,39 @@ def test_a_request_without_a_peer_address_is_refused() -> None:
     assert Client(REMOTE_ADDR="").get("/metrics").status_code == 403
 
 
-def test_every_named_collector_imports_and_answers() -> None:
-    for name in COLLECTORS:
-        families = list(import_string(name)())
-        assert families, name
-        assert all(f.name.startswith("shieldwall_") for f in families), name
+def test_each_app_s_collectors_are_found_by_name() -> None:
+    names = [collector_name(c) for c in app_collectors()]
+    assert names == [
+        "shieldwall.integrations.metrics.outbox_metrics",
+        "shieldwall.cases.metrics.case_metrics",
+    ]
+
+
+def test_every_collector_answers_with_shieldwall_families() -> None:
+    for collector in app_collectors():
+        families = list(collector())
+        assert families, collector_name(collector)
+        assert all(f.name.startswith("shieldwall_") for f in families)
+
+
+def test_a_metrics_module_without_collectors_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shieldwall
+    from shieldwall.core import metrics
+
+    # An app `shieldwall.probe` on disk whose metrics.py forgot its COLLECTORS tuple.
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "__init__.py").write_text("")
+    (tmp_path / "probe" / "metrics.py").write_text("COUNT = 1\n")
+    monkeypatch.setattr(shieldwall, "__path__", [*shieldwall.__path__, str(tmp_path)])
+    monkeypatch.setattr(metrics, "_app_names", lambda: ["shieldwall.probe"])
+    app_collectors.cache_clear()
+    try:
+        with pytest.raises(NoCollectors, match=r"shieldwall\.probe\.metrics"):
+            app_collectors()
+    finally:
+        app_collectors.cache_clear()
 
 
 def queue_depth_collector() -> list[Any]:
@@ -153,8 +187,8 @@ def queue_depth_collector() -> list[Any]:
     return [labelled_gauge("shieldwall_example_depth", "Example.", "queue", {"a": 2, "b": 5})]
 
 
-def test_an_app_joins_with_one_named_collector() -> None:
-    samples = parse(exposition(("tests.core.test_metrics.queue_depth_collector",)).decode())
+def test_a_collector_s_families_are_served() -> None:
+    samples = parse(exposition((queue_depth_collector,)).decode())
     assert sample(samples, "shieldwall_example_depth", queue="a") == 2
     assert sample(samples, "shieldwall_example_depth", queue="b") == 5
 
@@ -165,23 +199,10 @@ def broken_collector() -> list[Any]:
 
 
 def test_a_failing_collector_is_reported_down_and_the_rest_still_served() -> None:
-    samples = parse(
-        exposition(
-            ("tests.core.test_metrics.broken_collector", "shieldwall.cases.metrics.case_metrics")
-        ).decode()
-    )
-    assert (
-        sample(
-            samples, "shieldwall_collector_up", collector="tests.core.test_metrics.broken_collector"
-        )
-        == 0
-    )
-    assert (
-        sample(
-            samples, "shieldwall_collector_up", collector="shieldwall.cases.metrics.case_metrics"
-        )
-        == 1
-    )
+    samples = parse(exposition((broken_collector, case_metrics)).decode())
+    up = "shieldwall_collector_up"
+    assert sample(samples, up, collector="tests.core.test_metrics.broken_collector") == 0
+    assert sample(samples, up, collector="shieldwall.cases.metrics.case_metrics") == 1
     assert ("shieldwall_cases_open", (("tier", "cse"),)) in samples
 
 

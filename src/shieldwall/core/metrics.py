@@ -7,17 +7,22 @@ processes. Under `shieldwall serve` every worker writes its instruments to files
 serve's multiprocess folder (see `core/metrics_dir.py`) and a scrape, answered by any one
 worker, adds up all of them; without it (tests, one process) a scrape reads this process's.
 
-The figures computed at scrape time come from one function per app, named in `COLLECTORS`
-and imported by name: core imports no feature app, and an app joins with one line here.
+The figures computed at scrape time come from the apps: each app that has any declares
+them in `<app>/metrics.py` as `COLLECTORS`, a tuple of functions that return metric families;
+core finds those modules by name among the installed apps (as it finds `permissions.py`), so
+it imports no feature app, and a new figure is one function and one entry in its app's tuple.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cache
 
 import structlog
-from django.utils.module_loading import import_string
+from django.conf import settings
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -31,6 +36,7 @@ __all__ = [
     "CONTENT_TYPE",
     "INSTRUMENTS",
     "ScrapeCollector",
+    "app_collectors",
     "exposition",
     "labelled_gauge",
 ]
@@ -41,18 +47,36 @@ log = structlog.get_logger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 INSTRUMENTS = CollectorRegistry(auto_describe=True)
 
-# One entry per app: a function returning the metric families it computes at scrape time.
-# Names reserved for collectors still to be wired (one entry each, see docs/integration.md):
-#   shieldwall_index_snapshot_age_seconds{bank}, shieldwall_index_snapshot_bytes{bank}
-#       from matching's snapshot_stats(), e.g. "shieldwall.matching.metrics.snapshot_metrics";
-#   shieldwall_worker_job_last_run_timestamp_seconds{job}
-#       from core's job_status(), e.g. "shieldwall.core.jobs.job_metrics".
-COLLECTORS: tuple[str, ...] = (
-    "shieldwall.cases.metrics.case_metrics",
-    "shieldwall.integrations.metrics.outbox_metrics",
-)
-
 CollectFunction = Callable[[], Iterable[Metric]]
+
+# Core's own scrape-time figures. Reserved for collectors still to be wired, one entry each:
+#   shieldwall_worker_job_last_run_timestamp_seconds{job}  here, from core's job_status();
+#   shieldwall_index_snapshot_age_seconds{bank}, shieldwall_index_snapshot_bytes{bank}
+#       in matching/metrics.py's COLLECTORS, from matching's snapshot_stats().
+COLLECTORS: tuple[CollectFunction, ...] = ()
+
+
+class NoCollectors(LookupError):
+    """An app's metrics.py declares no COLLECTORS tuple: refused, never skipped silently."""
+
+
+def _app_names() -> list[str]:
+    return [name for name in settings.INSTALLED_APPS if name.startswith("shieldwall.")]
+
+
+@cache
+def app_collectors() -> tuple[CollectFunction, ...]:
+    """Every installed Shieldwall app's COLLECTORS, in the order the apps are installed."""
+    found: list[CollectFunction] = []
+    for app in _app_names():
+        module_name = f"{app}.metrics"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        declared = getattr(importlib.import_module(module_name), "COLLECTORS", None)
+        if not isinstance(declared, tuple) or not all(callable(c) for c in declared):
+            raise NoCollectors(f"{module_name} has no COLLECTORS = (function, ...)")
+        found.extend(declared)
+    return tuple(found)
 
 
 def labelled_gauge(
@@ -71,8 +95,8 @@ class ScrapeCollector:
     (`shieldwall_collector_up{collector} 0`, and logged) instead of failing the scrape, so a
     slow or broken query never hides the other figures."""
 
-    def __init__(self, names: Iterable[str]) -> None:
-        self.names = tuple(names)
+    def __init__(self, collectors: Iterable[CollectFunction]) -> None:
+        self.collectors = tuple(collectors)
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
@@ -80,9 +104,10 @@ class ScrapeCollector:
             "Whether a scrape-time collector answered (1) or failed (0, see the log).",
             labels=["collector"],
         )
-        for name in self.names:
+        for collector in self.collectors:
+            name = collector_name(collector)
             try:
-                families = list(_load(name)())
+                families = list(collector())
             except Exception:  # any failure: report it down, keep the rest of the scrape
                 log.exception("metrics.collector_failed", collector=name)
                 up.add_metric([name], 0)
@@ -92,9 +117,9 @@ class ScrapeCollector:
         yield up
 
 
-def _load(name: str) -> CollectFunction:
-    function: CollectFunction = import_string(name)
-    return function
+def collector_name(collector: CollectFunction) -> str:
+    """How a collector is named in `shieldwall_collector_up` and the log: module.function."""
+    return f"{collector.__module__}.{collector.__qualname__}"
 
 
 class _Instruments:
@@ -104,13 +129,14 @@ class _Instruments:
         return iter(INSTRUMENTS.collect())
 
 
-def exposition(collectors: Iterable[str] = COLLECTORS) -> bytes:
-    """The scrape's body in Prometheus's text format: instruments, then scrape-time figures."""
+def exposition(collectors: Iterable[CollectFunction] | None = None) -> bytes:
+    """The scrape's body in Prometheus's text format: instruments, then scrape-time figures
+    (every app's, unless the caller names its own)."""
     registry = CollectorRegistry(auto_describe=False)
     folder = os.environ.get(MULTIPROC_ENV, "")
     if folder:
         MultiProcessCollector(registry, path=folder)
     else:
         registry.register(_Instruments())
-    registry.register(ScrapeCollector(collectors))
+    registry.register(ScrapeCollector(app_collectors() if collectors is None else collectors))
     return generate_latest(registry)

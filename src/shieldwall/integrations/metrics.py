@@ -14,7 +14,7 @@ from shieldwall.integrations.models import Delivery, DeliveryStatus
 
 
 def outbox_metrics() -> Iterator[Metric]:
-    """Every figure of this app, for core.metrics.COLLECTORS."""
+    """Every figure of this app at scrape time."""
     now = timezone.now()
     pending = Delivery.objects.filter(status=DeliveryStatus.PENDING)
     oldest_due = (
@@ -38,3 +38,6 @@ def outbox_metrics() -> Iterator[Metric]:
         "Webhook deliveries given up after every retry (retried by staff).",
         value=Delivery.objects.filter(status=DeliveryStatus.DEAD).count(),
     )
+
+
+COLLECTORS = (outbox_metrics,)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-from shieldwall.core.metrics import INSTRUMENTS
+from shieldwall.core.metrics import INSTRUMENTS, CollectFunction
 
 # A bank kind for scans no bank decided: allowed, or refused before any match.
 NO_BANK = "none"
 REFUSED = "refused"
+
+# Matching's scrape-time figures; reserved for the index snapshots' collector (one entry):
+# shieldwall_index_snapshot_age_seconds{bank} and shieldwall_index_snapshot_bytes{bank}.
+COLLECTORS: tuple[CollectFunction, ...] = ()
 
 SCANS = Counter(
     "shieldwall_scans",
