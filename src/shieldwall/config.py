@@ -61,6 +61,12 @@ class Config:
     audit_checkpoint: Path = Path()
     # Proxies whose X-Forwarded-For is believed; everyone else is known by the socket peer.
     trusted_proxies: tuple[IPNetwork, ...] = ()
+    # Who may scrape /metrics (by client address, behind trusted proxies as everywhere):
+    # counts of open cases and backlogs are for operators, so loopback only by default.
+    metrics_allow: tuple[IPNetwork, ...] = (
+        ipaddress.ip_network("127.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
     # Secure (https-only) session and CSRF cookies and HSTS; off only for plain-http demos.
     secure_cookies: bool = True
     staff_session_hours: int = 8
@@ -311,6 +317,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             env.get("SHIELDWALL_AUDIT_CHECKPOINT") or home / "audit-checkpoint.json"
         ).expanduser(),
         trusted_proxies=_networks(env, "SHIELDWALL_TRUSTED_PROXIES"),
+        metrics_allow=_networks(env, "SHIELDWALL_METRICS_ALLOW") or Config.metrics_allow,
         secure_cookies=_bool(env, "SHIELDWALL_SECURE_COOKIES", True),
         staff_session_hours=_int(env, "SHIELDWALL_STAFF_SESSION_HOURS", 8),
         login_failures_per_account=_int(env, "SHIELDWALL_LOGIN_FAILURES_PER_ACCOUNT", 5),

@@ -75,6 +75,13 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["state", "tier", "deadline_at"], name="case_queue_order"),
             models.Index(fields=["subject_type", "subject_id", "state"], name="case_subject"),
+            # /metrics reads the oldest case still open in each tier at every scrape: one
+            # index probe, however many cases are open (cases/metrics.py).
+            models.Index(
+                fields=["tier", "opened_at"],
+                condition=models.Q(state__in=["open", "acknowledged", "escalated"]),
+                name="case_open_age",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import hash_media, refusal
 from shieldwall.matching.index import hex_to_array
 from shieldwall.matching.kinds import ScanVerdict
+from shieldwall.matching.metrics import NO_BANK, REFUSED, record_match, record_scan
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
 from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash
@@ -151,6 +153,14 @@ def _match_frames(b: BankIndex, frames: Sequence[FrameHash]) -> list[BankMatch]:
 
 def match_hashes(q: QueryHashes) -> list[BankMatch]:
     """Every enabled bank entry the hashes match: exact, PDQ (8 variants), or video frames."""
+    started = time.perf_counter()
+    try:
+        return _match_every_bank(q)
+    finally:
+        record_match(time.perf_counter() - started)
+
+
+def _match_every_bank(q: QueryHashes) -> list[BankMatch]:
     matches = _exact_matches(q)
     banks = registry.banks()
     if q.pdq and (q.pdq_quality is None or q.pdq_quality >= MIN_PDQ_QUALITY):
@@ -233,11 +243,13 @@ def scan_bytes(
     """Hash uploaded media and match it; keep its hashes as platform media when it has an id,
     and a scan signal for staff when it was blocked or came near a blocking bank."""
     require(actor, SCAN)
+    started = time.perf_counter()
     try:
         # Media with a platform id may be removed later: hash its near copies now, while the
         # pixels are here, so a removal can bank them. In a decoding child, never here.
         hashes = hash_media(data, near_copies=bool(media_id))
     except MediaError as exc:
+        record_scan(verdict=REFUSED, bank_kind=NO_BANK, seconds=time.perf_counter() - started)
         raise refusal(exc) from None
     q = QueryHashes(
         md5=hashes.md5,
@@ -283,7 +295,20 @@ def scan_bytes(
                 )
             if signal is not None:
                 signal.save(force_insert=True)
+    record_scan(
+        verdict=verdict.verdict,
+        bank_kind=deciding_kind(verdict),
+        seconds=time.perf_counter() - started,
+    )
     return verdict
+
+
+def deciding_kind(verdict: Verdict) -> str:
+    """The kind of the bank whose action is the verdict (the closest such match), or none."""
+    for m in verdict.matches:
+        if m.action == verdict.verdict:
+            return m.bank_kind
+    return NO_BANK
 
 
 def _signal(
