@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from shieldwall.banks import services as banks
 from shieldwall.cases import desk, queries
 from shieldwall.cases import services as cases
-from shieldwall.cases.models import Case, Decision
+from shieldwall.cases.models import Case, DecisionKind
 from shieldwall.core.actors import Actor
 from shieldwall.core.roles import user_actor
 from shieldwall.reports.flow import FLOW_VERSION, PREVIOUS_FLOW_VERSION
@@ -175,10 +175,10 @@ def test_queries_return_values_that_the_desk_words(actor: Actor, moderator: Clie
     user = get_user_model().objects.get(username="moderator-1")
     found = queries.case_detail(actor=user_actor(user), user=user, public_id=case.public_id)
     # A post with no media known: removing media is not offered.
-    assert found.decisions == [
-        Decision.REMOVED_POST,
-        Decision.SUSPENDED_ACCOUNT,
-        Decision.NO_VIOLATION,
+    assert [spec.key for spec in found.decisions] == [
+        DecisionKind.REMOVED_POST,
+        DecisionKind.SUSPENDED_ACCOUNT,
+        DecisionKind.NO_VIOLATION,
     ]
     assert [r.public_id for r in found.reports] == [
         r.public_id for r in Report.objects.filter(case_link__case=case)

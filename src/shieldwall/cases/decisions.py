@@ -17,7 +17,7 @@ from enum import StrEnum
 from django.db.models import QuerySet
 
 from shieldwall.cases.models import Case, Decision, DecisionKind, DecisionSubject
-from shieldwall.core.actors import Actor
+from shieldwall.core.actors import Actor, ActorKind
 from shieldwall.core.errors import Invalid, NotFound
 from shieldwall.integrations.kinds import ActionKind
 from shieldwall.integrations.models import Action
@@ -206,7 +206,7 @@ def record_decision(
         category=grounds.category,
         note=grounds.note,
         actor=actor.label,
-        automated=actor.kind == "system",
+        automated=actor.kind == ActorKind.SYSTEM,
         decided_at=at,
     )
     DecisionSubject.objects.bulk_create(

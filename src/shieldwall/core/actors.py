@@ -25,7 +25,7 @@ class ActorKind(StrEnum):
 class Actor:
     """The caller of a service, as recorded in the audit log and checked for permissions."""
 
-    kind: str  # an ActorKind (str until every app names it: issue 8)
+    kind: ActorKind
     name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
     superuser: bool = False

@@ -100,7 +100,7 @@ def _locked_head(key: str) -> AuditHead:
 def record(
     *,
     actor: Actor,
-    action: EventType | str,
+    action: EventType,
     subject_type: str = "",
     subject_id: str | int = "",
     data: dict[str, Any] | None = None,

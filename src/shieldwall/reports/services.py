@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.crypto import salted_hmac
 
+from shieldwall.core import crockford
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.reports.categories import Category
@@ -34,7 +35,6 @@ from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.profile import KnownSubject, find_known_subject, read_public_link
 
 RECEIPT_SALT = "shieldwall.reports.receipt"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RECEIPT_CHARS = 24  # 120 bits
 
 
@@ -128,8 +128,7 @@ def public_receipt(*, submitted_by: str, idempotency_key: str) -> str:
         RECEIPT_SALT, f"{submitted_by}\n{idempotency_key}", algorithm="sha256"
     ).digest()
     value = int.from_bytes(digest[:15], "big")
-    chars = [_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(_RECEIPT_CHARS))]
-    code = "".join(chars)
+    code = crockford.encode(value, _RECEIPT_CHARS)
     return "-".join(code[i : i + 4] for i in range(0, _RECEIPT_CHARS, 4))
 
 
@@ -140,7 +139,7 @@ def _receipt_hash(receipt: str) -> str:
 def _normalise_receipt(raw: str) -> str:
     text = "".join(ch for ch in raw.upper() if ch.isalnum())
     text = text.translate(str.maketrans("OIL", "011"))
-    if len(text) != _RECEIPT_CHARS or any(ch not in _CROCKFORD for ch in text):
+    if not crockford.is_encoded(text, _RECEIPT_CHARS):
         return ""
     return "-".join(text[i : i + 4] for i in range(0, _RECEIPT_CHARS, 4))
 
