@@ -9,6 +9,7 @@ import django_stubs_ext
 
 from shieldwall.config import load_config
 from shieldwall.core.logs import logging_config
+from shieldwall.features import SHIELDWALL_APPS
 
 django_stubs_ext.monkeypatch()  # generic admin and queryset classes at runtime
 CONFIG = load_config()
@@ -28,13 +29,7 @@ INSTALLED_APPS = [
     "ninja",  # its API docs page then uses the bundled Swagger UI, not a CDN
     "django_tasks",
     "django_tasks_db",
-    "shieldwall.core",
-    "shieldwall.subjects",
-    "shieldwall.banks",
-    "shieldwall.matching",
-    "shieldwall.integrations",
-    "shieldwall.reports",
-    "shieldwall.cases",
+    *SHIELDWALL_APPS,
 ]
 
 MIDDLEWARE = [

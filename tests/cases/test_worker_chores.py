@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from shieldwall.cases.models import Case, CaseState
-from shieldwall.cli import _housekeeping
 from shieldwall.core.actors import Actor
 from tests.cases.test_cases import SPAM, report
+from tests.worker_support import run_chores
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ def test_housekeeping_escalates_cases_near_their_deadline(actor: Actor) -> None:
         opened_at=case.opened_at - window, deadline_at=case.deadline_at - window
     )
     stop = threading.Event()
-    chores = threading.Thread(target=_housekeeping, args=(stop, 0.05))
+    chores = threading.Thread(target=run_chores, args=(stop, 0.05))
     chores.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -44,7 +44,7 @@ def test_housekeeping_brings_back_a_decision_the_platform_ignored(actor: Actor) 
     action = Action.objects.get(kind="remove_post")
     integrations.ack_action(action_id=action.public_id, status="ignored", actor=actor)
     stop = threading.Event()
-    chores = threading.Thread(target=_housekeeping, args=(stop, 0.05))
+    chores = threading.Thread(target=run_chores, args=(stop, 0.05))
     chores.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

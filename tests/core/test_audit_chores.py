@@ -14,12 +14,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shieldwall.cli import _housekeeping
 from shieldwall.core import audit, throttle
 from shieldwall.core.actors import Actor
 from shieldwall.core.audit_verify import read_checkpoint
 from shieldwall.core.models import RateWindow
 from tests.audit_support import tamper
+from tests.worker_support import run_chores
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ def _until(condition: Callable[[], bool], seconds: float = 10) -> bool:
 
 def _run_chores() -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
-    chores = threading.Thread(target=_housekeeping, args=(stop, 0.05))
+    chores = threading.Thread(target=run_chores, args=(stop, 0.05))
     chores.start()
     return stop, chores
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, add_reason_argument, emit, fail, setup
+
 EXCHANGE_APIS = ("file", "ncmec", "stopncii")  # ExchangeApi's values; a test keeps them equal
 CREDENTIAL_FLAGS = ("user_env", "password_env", "subscription_key_env", "fetch_key_env")
 
 
 def add_parser(bank_subparsers: Any) -> None:
     """Add the exchange verbs to the `shieldwall bank` sub-command parsers."""
-    from shieldwall.cli import add_reason_argument
-
     b = bank_subparsers.add_parser(
         "exchange-add",
         help="fill a bank from a hash exchange (file, NCMEC, StopNCII)",
@@ -77,9 +77,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_exchange_add(args: argparse.Namespace) -> int:
     """Attach an exchange to a bank and say where its credentials come from."""
-    from shieldwall.cli import EXIT_OK, _fail, _setup
-
-    _setup()
+    setup()
     from shieldwall.banks.exchanges import add_exchange
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.errors import ServiceError
@@ -93,7 +91,7 @@ def cmd_exchange_add(args: argparse.Namespace) -> int:
             reason=args.reason,
         )
     except ServiceError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     env = [v for k, v in sorted(exchange.config.items()) if k.endswith("_env")]
     print(f"bank {args.name} is now filled from the {exchange.api} exchange")
     if env:
@@ -104,9 +102,7 @@ def cmd_exchange_add(args: argparse.Namespace) -> int:
 
 def cmd_exchange_sync(args: argparse.Namespace) -> int:
     """Sync a bank from its exchange now, or queue the sync for the worker."""
-    from shieldwall.cli import EXIT_FAILED_ITEMS, EXIT_OK, _emit, _fail, _setup
-
-    _setup()
+    setup()
     from shieldwall.banks.exchanges import get_exchange, sync_exchange
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.errors import ServiceError
@@ -127,9 +123,9 @@ def cmd_exchange_sync(args: argparse.Namespace) -> int:
             reason=args.reason,
         )
     except ServiceError as exc:
-        return _fail(exc.message)
+        return fail(exc.message)
     if args.json:
-        _emit(result.as_dict())
+        emit(result.as_dict())
     else:
         print(
             f"synced bank {result.bank} from {result.api}: {result.fetched} hashes at the "

@@ -5,36 +5,33 @@ from __future__ import annotations
 import threading
 import time
 
-import structlog
-from django.db import close_old_connections, connection
-
 from shieldwall.cases.services import file_pending_reports
 from shieldwall.cases.unresolved import file_waiting_links
+from shieldwall.core.worker import loop, run_job
 
 IDLE_SECONDS = 0.2
 # How often waiting links are checked again for events that name their subject.
 WAITING_LINKS_SECONDS = 5.0
 
 
+class ReportFiler:
+    """One round files the pending reports, and now and then the links still waiting."""
+
+    def __init__(self, waiting: float = WAITING_LINKS_SECONDS) -> None:
+        self.waiting = waiting
+        self.next_waiting = time.monotonic()
+
+    def step(self) -> int:
+        """File what waits; -> how many were filed (0: the worker pauses a moment)."""
+        filed = file_pending_reports()
+        if time.monotonic() >= self.next_waiting:
+            self.next_waiting = time.monotonic() + self.waiting
+            filed += file_waiting_links()
+        return filed
+
+
 def run_filer(
     stop: threading.Event, idle: float = IDLE_SECONDS, waiting: float = WAITING_LINKS_SECONDS
 ) -> None:
     """File pending reports until `stop` is set; poll every `idle` seconds when none wait."""
-    log = structlog.get_logger(__name__)
-    next_waiting = time.monotonic()
-    try:
-        while not stop.is_set():
-            try:
-                filed = file_pending_reports()
-                if time.monotonic() >= next_waiting:
-                    next_waiting = time.monotonic() + waiting
-                    filed += file_waiting_links()
-            except Exception:  # the database may be away for a moment; keep the worker alive
-                log.exception("filer.failed")
-                filed = 0
-            finally:
-                close_old_connections()
-            if not filed:
-                stop.wait(idle)
-    finally:
-        connection.close()
+    run_job(loop("filer", ReportFiler(waiting).step, idle=idle), stop)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from shieldwall.cases.events import CaseEvent
 from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia, Tier
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM
+from shieldwall.core.worker import loop, run_job
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.reports.categories import Category, CseReason
 from shieldwall.subjects import reads
@@ -254,16 +255,4 @@ def _add_evidence(
 
 def run_signal_filer(stop: threading.Event, idle: float = IDLE_SECONDS) -> None:
     """File scan signals until `stop` is set; poll every `idle` seconds when none wait."""
-    try:
-        while not stop.is_set():
-            try:
-                filed = file_scan_signals()
-            except Exception:  # the database may be away for a moment; keep the worker alive
-                log.exception("scan_signals.filer_failed")
-                filed = 0
-            finally:
-                close_old_connections()
-            if not filed:
-                stop.wait(idle)
-    finally:
-        connection.close()
+    run_job(loop("scan-signals", file_scan_signals, idle=idle), stop)

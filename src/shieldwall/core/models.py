@@ -91,3 +91,31 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class JobRun(models.Model):
+    """How one background job of `shieldwall worker` last ran (see core/worker.py).
+
+    One row per job, taken over by whichever worker runs it last; written once per periodic
+    round and at most every few seconds by a loop. `last_error` names the exception and
+    where it was raised, never its message (it may hold data)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20)
+    every_seconds = models.FloatField(help_text="how often a round is recorded")
+    last_started = models.DateTimeField(null=True, blank=True)
+    last_finished = models.DateTimeField(null=True, blank=True)
+    last_ok = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    runs = models.BigIntegerField(default=0)
+    host = models.CharField(max_length=200, blank=True, default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    worker_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("view_system", "See how the worker's background jobs run")]
+
+    def __str__(self) -> str:
+        return f"job {self.name}"

@@ -15,8 +15,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -29,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from shieldwall.core.egress import DestinationRefused, VettedTransport
+from shieldwall.core.worker import loop, run_job
 from shieldwall.integrations.models import Delivery, DeliveryStatus, WebhookEndpoint
 from shieldwall.integrations.services import (
     MAX_ACK_ANSWER,
@@ -309,38 +311,51 @@ def deliver_due(limit: int = 100) -> int:
     return len(items)
 
 
-def run_dispatcher(stop: threading.Event) -> None:
-    """Deliver pending webhooks until `stop` is set; polls every 0.2 s when idle."""
+@contextmanager
+def dispatcher() -> Iterator[Callable[[], int]]:
+    """The dispatcher's state across rounds (a client, a pool of requests in flight), and
+    its step: claim what fits, record what has been answered.
+
+    A round that cannot claim (the database away for a moment) logs it and claims again
+    only after ERROR_PAUSE, while answers in flight are still recorded; with nothing in
+    flight the error goes to the worker, which backs off. On leaving, what is in flight is
+    recorded, so those rows need not wait for their leases to run out."""
     lease = _lease_seconds()
     client = new_client()
     pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="outbox-post")
     inflight: dict[Future[Outcome], Claimed] = {}
-    last_check = time.monotonic()
+    claim_after = 0.0
+
+    def step() -> int:
+        nonlocal claim_after
+        free = CONCURRENCY - len(inflight)
+        wants = free >= CLAIM_AT_LEAST or (free > 0 and not inflight)
+        if wants and time.monotonic() >= claim_after:
+            try:
+                for item in claim(free, lease_seconds=lease):
+                    inflight[pool.submit(post, client, item)] = item
+            except Exception as exc:  # a lost database must not end the dispatcher
+                log.warning("outbox.claim_failed", error=type(exc).__name__)
+                claim_after = time.monotonic() + ERROR_PAUSE
+                if not inflight:
+                    raise
+        if not inflight:
+            return 0  # idle: the worker pauses IDLE_POLL
+        done, _ = wait(inflight, timeout=IDLE_POLL, return_when=FIRST_COMPLETED)
+        record_many([(inflight.pop(f), f.result()) for f in done])
+        return len(done) + len(inflight)
+
     log.info("outbox.start", concurrency=CONCURRENCY, lease_seconds=lease)
     try:
-        while not stop.is_set():
-            free = CONCURRENCY - len(inflight)
-            if free >= CLAIM_AT_LEAST or (free > 0 and not inflight):
-                if time.monotonic() - last_check > 5:
-                    close_old_connections()  # drop a connection past its age or broken
-                    last_check = time.monotonic()
-                try:
-                    for item in claim(free, lease_seconds=lease):
-                        inflight[pool.submit(post, client, item)] = item
-                except Exception as exc:  # a lost database must not end the dispatcher thread
-                    log.warning("outbox.claim_failed", error=type(exc).__name__)
-                    close_old_connections()
-                    stop.wait(ERROR_PAUSE)
-            if not inflight:
-                stop.wait(IDLE_POLL)
-                continue
-            done, _ = wait(inflight, timeout=IDLE_POLL, return_when=FIRST_COMPLETED)
-            record_many([(inflight.pop(f), f.result()) for f in done])
+        yield step
     finally:
-        # Record what is in flight, so those rows need not wait for their leases to run out.
         done, _ = wait(inflight, timeout=SHUTDOWN_WAIT)
         record_many([(inflight.pop(f), f.result()) for f in done])
         pool.shutdown(wait=False, cancel_futures=True)
         client.close()
-        connection.close()
         log.info("outbox.stop")
+
+
+def run_dispatcher(stop: threading.Event) -> None:
+    """Deliver pending webhooks until `stop` is set; polls every 0.2 s when idle."""
+    run_job(loop("outbox", idle=IDLE_POLL, session=dispatcher), stop)

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-
-def _emit(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, separators=(", ", ": ")), flush=True)
-
-
-def _fail(message: str) -> int:
-    print(f"shieldwall: {message}", file=sys.stderr)
-    return 1
+from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, fail, setup
 
 
 def cmd_webhook(args: argparse.Namespace) -> int:
     """Add (prints the secret alone on its last line), list, rotate, disable, retry-dead."""
-    from shieldwall.cli import _setup
-
-    _setup()
+    setup()
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.errors import ServiceError
     from shieldwall.integrations import services
@@ -49,15 +39,15 @@ def cmd_webhook(args: argparse.Namespace) -> int:
             print(f"disabled webhook {endpoint.pk} ({endpoint.url})")
         elif args.webhook_cmd == "retry-dead":
             if args.all == bool(args.delivery_ids):
-                return _fail("give delivery ids or --all (not both)")
+                return fail("give delivery ids or --all (not both)")
             ids = None if args.all else [int(i) for i in args.delivery_ids]
             n = services.retry_dead(delivery_ids=ids, actor=actor)
             print(f"{n} dead deliveries set to retry")
         else:
             _list_endpoints(args, actor)
     except ServiceError as exc:
-        return _fail(exc.message)
-    return 0
+        return fail(exc.message)
+    return EXIT_OK
 
 
 def _list_endpoints(args: argparse.Namespace, actor: Any) -> None:
@@ -74,7 +64,7 @@ def _list_endpoints(args: argparse.Namespace, actor: Any) -> None:
             "created_at": e.created_at.isoformat(),
         }
         if args.json:
-            _emit(row)
+            emit(row)
         else:
             state = "enabled" if e.enabled else "disabled"
             print(f"{e.pk}\t{e.url}\t{state}\t{pending} pending\t{dead} dead")
@@ -82,15 +72,13 @@ def _list_endpoints(args: argparse.Namespace, actor: Any) -> None:
 
 def cmd_action(args: argparse.Namespace) -> int:
     """Issue one action per subject id (for operators and demos); prints each action id."""
-    from shieldwall.cli import _setup
-
-    _setup()
+    setup()
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.errors import ServiceError
     from shieldwall.integrations import services
 
     actor = cli_actor()
-    status = 0
+    status = EXIT_OK
     for subject_id in args.subject_ids:
         try:
             action = services.issue_action(
@@ -102,19 +90,19 @@ def cmd_action(args: argparse.Namespace) -> int:
             )
         except ServiceError as exc:
             if len(args.subject_ids) == 1 and not args.json:
-                return _fail(exc.message)
-            status = 2
-            _emit({"subject_id": subject_id, "error": {"code": exc.code, "message": exc.message}})
+                return fail(exc.message)
+            status = EXIT_FAILED_ITEMS
+            emit({"subject_id": subject_id, "error": {"code": exc.code, "message": exc.message}})
             continue
         if args.json:
-            _emit(services.action_payload(action))
+            emit(services.action_payload(action))
         else:
             print(action.public_id)
     return status
 
 
-def add_parser(subparsers: Any) -> None:
-    """Add the `webhook` and `action` verbs to the top-level command parsers."""
+def register(subparsers: Any) -> None:
+    """webhook and action."""
     from shieldwall.integrations.kinds import ActionKind
 
     s = subparsers.add_parser("webhook", help="signed webhooks that receive actions")
