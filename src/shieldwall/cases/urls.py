@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shieldwall.cases import unresolved_views, views
+from shieldwall.cases import system_views, unresolved_views, views
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
     path("", views.queue, name="queue"),
     path("counts", views.counts, name="counts"),
     path("bulk", views.bulk, name="bulk"),
+    path("system", system_views.system, name="system"),
     path("unresolved", unresolved_views.unresolved_links, name="unresolved"),
     path("unresolved/<str:report_id>/resolve", unresolved_views.resolve, name="resolve_link"),
     path("unresolved/<str:report_id>/dismiss", unresolved_views.dismiss, name="dismiss_link"),

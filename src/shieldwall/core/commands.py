@@ -1,4 +1,5 @@
-"""`shieldwall apikey`, `createadmin`, `staff` and `audit`: keys, staff and the audit log."""
+"""`shieldwall apikey`, `createadmin`, `staff`, `audit` and `jobs`: keys, staff, the audit log
+and how the worker's jobs run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, fail, setup
+from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, fail, setup
 
 
 def _scopes(args: argparse.Namespace) -> list[str] | None:
@@ -158,8 +159,42 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """How each of the worker's jobs last ran; exit 2 when one is stale or failing."""
+    setup()
+    from shieldwall.core.worker import job_status
+
+    jobs = job_status()
+    for job in jobs:
+        if args.json:
+            emit(
+                {
+                    "name": job.name,
+                    "kind": job.kind,
+                    "every_seconds": job.every_seconds,
+                    "last_finished": _iso(job.last_finished),
+                    "last_ok": _iso(job.last_ok),
+                    "last_error": job.last_error,
+                    "consecutive_failures": job.consecutive_failures,
+                    "runs": job.runs,
+                    "host": job.host,
+                    "pid": job.pid,
+                    "stale": job.stale,
+                }
+            )
+        else:
+            state = "stale" if job.stale else ("failing" if job.failing else "ok")
+            finished = f"{job.last_finished:%Y-%m-%d %H:%M:%S}" if job.last_finished else "never"
+            print(f"{job.name}\t{job.kind}\t{state}\tlast {finished}\t{job.runs} rounds")
+    return EXIT_FAILED_ITEMS if any(j.stale or j.failing for j in jobs) else EXIT_OK
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def register(sub: Any) -> None:
-    """apikey, createadmin, staff and audit."""
+    """apikey, createadmin, staff, audit and jobs."""
     from shieldwall.core.roles import DEFAULT_SCOPES, SCOPES
 
     s = sub.add_parser("apikey", help="platform API keys")
@@ -208,3 +243,7 @@ def register(sub: Any) -> None:
     ausub.add_parser("verify", help="check the hash chain against the outside checkpoint")
     ausub.add_parser("checkpoint", help="check new events and move the checkpoint to the head")
     s.set_defaults(func=cmd_audit)
+
+    s = sub.add_parser("jobs", help="how each background job of the worker last ran")
+    s.add_argument("--json", action="store_true", help="one JSON object per line")
+    s.set_defaults(func=cmd_jobs)

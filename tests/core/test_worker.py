@@ -1,0 +1,208 @@
+"""The worker's registry: a job is one entry in its app's jobs.py; each runs in its own
+thread, keeps going when a round fails, and writes how it ran cheaply for staff to see."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from shieldwall.core import worker
+from shieldwall.core.models import JobRun
+from shieldwall.core.worker import LOOP, PERIODIC, Worker, collect_jobs, job_status, loop
+from tests.core.sample_app import jobs as sample
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SAMPLE_APP = "tests.core.sample_app"
+
+
+def _until(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sample() -> None:
+    sample.TICKS.clear()
+    sample.FAILS_LEFT[0] = 0
+    sample.FLAKY_ROUNDS[0] = 0
+    sample.tick_seen.clear()
+
+
+def test_a_periodic_job_is_one_entry_in_its_apps_jobs_module() -> None:
+    jobs = collect_jobs(["shieldwall.subjects", SAMPLE_APP])  # subjects declares none
+    assert [j.name for j in jobs] == ["sample-tick", "sample-flaky"]
+    with Worker(jobs[:1]):
+        assert _until(lambda: len(sample.TICKS) >= 3)
+    row = JobRun.objects.get(name="sample-tick")
+    assert row.kind == PERIODIC
+    assert row.runs >= 3
+    assert row.last_ok is not None
+    assert row.consecutive_failures == 0
+
+
+def test_the_installed_apps_declare_the_worker_jobs() -> None:
+    kinds = {j.name: j.kind for j in collect_jobs()}
+    assert kinds == {
+        "audit-checkpoint": PERIODIC,
+        "rate-counters": PERIODIC,
+        "outbox": LOOP,
+        "filer": LOOP,
+        "scan-signals": LOOP,
+        "escalate": PERIODIC,
+        "refused-follow-up": PERIODIC,
+    }
+
+
+def test_two_jobs_of_one_name_are_refused() -> None:
+    with pytest.raises(ValueError, match="sample-tick"):
+        collect_jobs([SAMPLE_APP, SAMPLE_APP])
+
+
+def test_a_job_needs_exactly_one_way_to_run() -> None:
+    with pytest.raises(ValueError, match="step or a session"):
+        loop("nothing")
+
+
+def test_a_failing_round_is_recorded_and_the_job_keeps_going(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker, "ERROR_PAUSE", 0.05)
+    sample.FAILS_LEFT[0] = 3
+    flaky = collect_jobs([SAMPLE_APP])[1]
+    with Worker([flaky]) as running:
+        assert _until(lambda: JobRun.objects.filter(name="sample-flaky", runs__gte=2).exists())
+        failing = JobRun.objects.get(name="sample-flaky")
+        assert failing.consecutive_failures >= 1
+        assert failing.last_ok is None
+        assert running.threads[0].is_alive()
+        assert _until(
+            lambda: JobRun.objects.filter(name="sample-flaky", last_ok__isnull=False).exists()
+        )
+    row = JobRun.objects.get(name="sample-flaky")
+    assert row.consecutive_failures == 0
+    assert sample.FLAKY_ROUNDS[0] > 3  # it ran on after the failures
+    assert row.last_error.startswith("builtins.RuntimeError")
+    assert sample.SECRET not in row.last_error  # what failed and where, never the message
+
+
+def test_a_failing_job_does_not_stop_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    sample.FAILS_LEFT[0] = 10**6
+    with Worker(collect_jobs([SAMPLE_APP])):
+        sample.tick_seen.wait(5)
+        before = len(sample.TICKS)
+        assert _until(lambda: len(sample.TICKS) >= before + 3)
+    statuses = {s.name: s for s in job_status(jobs=collect_jobs([SAMPLE_APP]))}
+    assert statuses["sample-flaky"].failing
+    assert not statuses["sample-tick"].failing
+
+
+def test_the_pause_after_failures_doubles_up_to_a_cap() -> None:
+    assert worker.backoff(1, 0.2) == worker.ERROR_PAUSE
+    assert worker.backoff(3, 0.2) == 4 * worker.ERROR_PAUSE
+    assert worker.backoff(30, 0.2) == worker.MAX_BACKOFF
+    assert worker.backoff(1, 300.0) == 300.0  # never sooner than the job's own interval
+
+
+def test_a_loop_writes_how_it_runs_seldom_not_every_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker, "LOOP_RECORD_EVERY", 0.3)
+    writes: list[int] = []
+    real_write = worker._Record.write
+
+    def counted(self: worker._Record) -> None:
+        writes.append(self.runs)
+        real_write(self)
+
+    monkeypatch.setattr(worker._Record, "write", counted)
+    rounds = [0]
+
+    def step() -> int:
+        rounds[0] += 1
+        return 0
+
+    with Worker([loop("sample-loop", step, idle=0.005)]):
+        time.sleep(1.0)
+    row = JobRun.objects.get(name="sample-loop")
+    assert row.runs == rounds[0]  # every round counted
+    assert rounds[0] > 40
+    assert len(writes) <= 6  # ~3 in a second, and one at stop
+    assert row.every_seconds == 0.3
+
+
+def test_a_session_holds_state_across_rounds_and_is_closed_at_stop() -> None:
+    from contextlib import contextmanager
+
+    closed = threading.Event()
+    seen: list[int] = []
+
+    @contextmanager
+    def session() -> Iterator[Callable[[], int]]:
+        state = {"n": 0}
+
+        def step() -> int:
+            state["n"] += 1
+            seen.append(state["n"])
+            return 0
+
+        try:
+            yield step
+        finally:
+            closed.set()
+
+    with Worker([loop("sample-session", idle=0.01, session=session)]):
+        assert _until(lambda: len(seen) >= 3)
+    assert closed.is_set()
+    assert seen[:3] == [1, 2, 3]
+
+
+def test_a_job_that_has_not_run_in_three_intervals_is_stale() -> None:
+    jobs = collect_jobs([SAMPLE_APP])
+    now = timezone.now()
+    JobRun.objects.create(
+        name="sample-tick", kind=PERIODIC, every_seconds=0.05, last_finished=now, runs=1
+    )
+    JobRun.objects.create(
+        name="sample-flaky",
+        kind=PERIODIC,
+        every_seconds=0.05,
+        last_finished=now - timedelta(seconds=1),
+        runs=1,
+    )
+    JobRun.objects.create(
+        name="gone-job", kind=LOOP, every_seconds=5, last_finished=now - timedelta(hours=1)
+    )
+    statuses = {s.name: s for s in job_status(jobs=jobs, now=now + timedelta(seconds=0.1))}
+    assert not statuses["sample-tick"].stale
+    assert statuses["sample-flaky"].stale
+    assert statuses["gone-job"].stale
+    assert not statuses["gone-job"].registered
+
+
+def test_a_declared_job_that_never_ran_is_stale() -> None:
+    statuses = job_status(jobs=collect_jobs([SAMPLE_APP]))
+    assert [(s.name, s.stale, s.runs) for s in statuses] == [
+        ("sample-flaky", True, 0),
+        ("sample-tick", True, 0),
+    ]
+
+
+def test_the_database_away_does_not_end_a_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database away")
+
+    monkeypatch.setattr(worker._Record, "open", refuse)
+    with Worker(collect_jobs([SAMPLE_APP])[:1]) as running:
+        assert _until(lambda: len(sample.TICKS) >= 2)
+        assert running.threads[0].is_alive()
