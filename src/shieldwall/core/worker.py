@@ -8,8 +8,9 @@ INSTALLED_APPS by name (core imports no feature app). Two kinds:
 - a *periodic* job runs one round every `every` seconds (escalation, audit checkpoint, ...).
 
 Each job gets its own thread with the same handling: a round that raises is logged and the
-job keeps going after a back-off; `close_old_connections()` follows every round; the
-thread's connection is closed when it stops. How each job last ran is written to `JobRun`
+job keeps going after a back-off; `close_old_connections()` follows every periodic round
+and every failed one (a busy loop's other rounds, every few seconds); the thread's
+connection is closed when it stops. How each job last ran is written to `JobRun`
 (one UPDATE per periodic round, at most one every few seconds for a loop) for the staff
 page and /metrics (`job_status`).
 """
@@ -47,6 +48,9 @@ Step = Callable[[], int | None]  # one round -> how much it did (0 or None: noth
 ERROR_PAUSE = 1.0  # the first pause after a failed round; doubles with each failure after
 MAX_BACKOFF = 60.0
 LOOP_RECORD_EVERY = 5.0  # a loop writes how it runs at most this often
+# A loop drops an aged or broken connection after a failed round, else at most this often:
+# reconnecting every round (SQLite's CONN_MAX_AGE is 0) would cost a busy outbox 60%.
+LOOP_TIDY_EVERY = 5.0
 STALE_AFTER = 3  # a job is stale when it has not run in this many intervals
 JOIN_TIMEOUT = 10.0
 MAX_ERROR = 300
@@ -198,6 +202,7 @@ class _Record:
 def run_job(job: Job, stop: threading.Event) -> None:
     """Run `job` in this thread until `stop` is set (a thread's target)."""
     record = _Record(job)
+    tidied = time.monotonic()
     try:
         _opened(record)
         with _steps(job) as step:
@@ -210,8 +215,9 @@ def run_job(job: Job, stop: threading.Event) -> None:
                 except Exception as exc:  # keep the worker alive; the job tries again later
                     log.exception("worker.job_failed", job=job.name, kind=job.kind)
                     error = error_summary(exc)
-                finally:
+                if job.kind == PERIODIC or error or time.monotonic() - tidied >= LOOP_TIDY_EVERY:
                     close_old_connections()
+                    tidied = time.monotonic()
                 record.round(started, error)
                 if error is not None:
                     stop.wait(backoff(record.failures, job.every))
