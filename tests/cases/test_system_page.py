@@ -3,6 +3,7 @@ flagged, and failures; a moderator may not see it, nor its link."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -57,6 +58,7 @@ def test_admins_and_leads_see_each_job_with_stale_and_failing_ones_flagged(
     escalate = html.split('id="job-escalate"')[1].split("</tr>")[0]
     outbox = html.split('id="job-outbox"')[1].split("</tr>")[0]
     assert "stale" not in escalate
+    assert re.search(r">\d+ s ago<", escalate)  # four seconds, and the time the test takes
     assert "worker-host-1" in escalate
     assert ">12<" in escalate
     assert "stale" in outbox
@@ -107,3 +109,15 @@ def test_the_system_page_needs_a_login() -> None:
     page = Client().get("/desk/system")
     assert page.status_code == 302
     assert "/accounts/login/" in page["Location"]
+
+
+def test_times_read_to_the_second_for_the_last_minute() -> None:
+    from shieldwall.cases.system_views import ago
+
+    now = timezone.now()
+    assert ago(None, now) == "never"
+    assert ago(now - timedelta(seconds=12), now) == "12 s ago"
+    assert ago(now - timedelta(minutes=4, seconds=5), now) == "4 min ago"
+    assert ago(now - timedelta(hours=3), now) == "3 h ago"
+    assert ago(now - timedelta(days=1), now) == "1 day ago"
+    assert ago(now - timedelta(days=9), now) == "9 days ago"

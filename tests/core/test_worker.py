@@ -188,6 +188,22 @@ def test_a_job_that_has_not_run_in_three_intervals_is_stale() -> None:
     assert not statuses["gone-job"].registered
 
 
+def test_a_job_just_taken_up_by_a_worker_is_not_stale_before_its_first_round() -> None:
+    now = timezone.now()
+    for name, started in (("sample-tick", now), ("sample-flaky", now - timedelta(seconds=1))):
+        JobRun.objects.create(
+            name=name, kind=PERIODIC, every_seconds=0.05, worker_started_at=started
+        )
+    # a worker restarted just now on a job whose last round was long ago
+    JobRun.objects.filter(name="sample-tick").update(last_finished=now - timedelta(days=1))
+    statuses = {
+        s.name: s
+        for s in job_status(jobs=collect_jobs([SAMPLE_APP]), now=now + timedelta(seconds=0.1))
+    }
+    assert not statuses["sample-tick"].stale
+    assert statuses["sample-flaky"].stale  # taken up, and silent for 20 intervals since
+
+
 def test_a_declared_job_that_never_ran_is_stale() -> None:
     statuses = job_status(jobs=collect_jobs([SAMPLE_APP]))
     assert [(s.name, s.stale, s.runs) for s in statuses] == [

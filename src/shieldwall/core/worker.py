@@ -315,7 +315,8 @@ def job_status(
     """Every job the apps declare, and any job with a row, with how it last ran.
 
     A job is stale when it has not finished a round in STALE_AFTER times its recording
-    interval (or never has): its worker is down, stuck, or not running this job."""
+    interval since its last round, or since a worker took it up: its worker is down, stuck,
+    or not running it. A declared job no worker ever took up is stale too."""
     declared = {job.name: job for job in (collect_jobs() if jobs is None else jobs)}
     now = now or timezone.now()
     rows = {row.name: row for row in JobRun.objects.all()}
@@ -327,7 +328,7 @@ def job_status(
             assert job is not None
             out.append(JobStatus(name=name, kind=job.kind, every_seconds=every, registered=True))
             continue
-        limit = timedelta(seconds=STALE_AFTER * every)
+        limit, quiet = timedelta(seconds=STALE_AFTER * every), _quiet_since(row)
         out.append(
             JobStatus(
                 name=name,
@@ -342,10 +343,16 @@ def job_status(
                 runs=row.runs,
                 host=row.host,
                 pid=row.pid,
-                stale=row.last_finished is None or now - row.last_finished > limit,
+                stale=quiet is None or now - quiet > limit,
             )
         )
     return out
+
+
+def _quiet_since(row: JobRun) -> datetime | None:
+    """Since when the job has not been heard of: its last round or its worker's start."""
+    heard = [t for t in (row.last_finished, row.worker_started_at) if t is not None]
+    return max(heard) if heard else None
 
 
 def system_page(*, actor: Actor) -> list[JobStatus]:
