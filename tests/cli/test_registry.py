@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import grimp
 import pytest
 
 from shieldwall.cli import build_parser, command_modules
+from shieldwall.core.worker import collect_jobs
 from shieldwall.features import SHIELDWALL_APPS
 from tests.cli_support import Shieldwall
 
@@ -110,15 +113,7 @@ def test_the_worker_runs_every_declared_job_and_shows_it(sw: Shieldwall, tmp_pat
         )
     try:
         rows = _until_jobs(sw, lambda rows: all(r["pid"] == proc.pid for r in rows), log)
-        assert {r["name"] for r in rows} == {
-            "audit-checkpoint",
-            "rate-counters",
-            "outbox",
-            "filer",
-            "scan-signals",
-            "escalate",
-            "refused-follow-up",
-        }
+        assert {r["name"] for r in rows} == {j.name for j in collect_jobs()}
         loops = _until_jobs(
             sw, lambda rows: all(r["runs"] > 0 for r in rows if r["kind"] == "loop"), log
         )
@@ -130,15 +125,39 @@ def test_the_worker_runs_every_declared_job_and_shows_it(sw: Shieldwall, tmp_pat
             proc.kill()
             proc.wait(timeout=10)
     listed = sw("jobs")
-    assert listed.code == 2  # the periodic jobs have not run yet: stale
-    assert "escalate\tperiodic\tstale\tlast never\t0 rounds" in listed.out
+    assert listed.code == 0, listed.out  # none stale nor failing
+    assert "escalate\tperiodic\twaiting\tlast never\t0 rounds" in listed.out  # after 30 s
+    assert re.search(r"^outbox\tloop\tok\tlast \S+ \S+\t[1-9]\d* rounds$", listed.out, re.M)
+
+
+@pytest.mark.django_db
+def test_jobs_exits_2_when_a_job_is_stale_or_failing(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.utils import timezone
+
+    from shieldwall.core.models import JobRun
+
+    now = timezone.now()
+    for job in collect_jobs():
+        JobRun.objects.create(
+            name=job.name, kind=job.kind, every_seconds=job.record_every, last_finished=now
+        )
+    parser = build_parser()
+    args = parser.parse_args(["jobs", "--json"])
+    assert args.func(args) == 0
+    JobRun.objects.filter(name="escalate").update(consecutive_failures=2)
+    assert args.func(args) == 2
+    JobRun.objects.filter(name="escalate").update(consecutive_failures=0)
+    JobRun.objects.filter(name="outbox").update(last_finished=now - timedelta(minutes=5))
+    assert args.func(args) == 2
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["name"] for r in rows if r["stale"]][-1:] == ["outbox"]
 
 
 def _until_jobs(sw: Shieldwall, done: Any, log: Path, seconds: float = 60) -> list[dict[str, Any]]:
     deadline = time.monotonic() + seconds
     while True:
         rows = [r for r in sw("jobs", "--json").json_lines() if r["pid"] is not None]
-        if len(rows) == 7 and done(rows):
+        if len(rows) == len(collect_jobs()) and done(rows):
             return rows
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.5)

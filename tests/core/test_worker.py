@@ -165,6 +165,32 @@ def test_a_session_holds_state_across_rounds_and_is_closed_at_stop() -> None:
     assert seen[:3] == [1, 2, 3]
 
 
+def test_a_session_that_cannot_start_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import contextmanager
+
+    monkeypatch.setattr(worker, "ERROR_PAUSE", 0.05)
+    tries, rounds = [0], [0]
+
+    @contextmanager
+    def session() -> Iterator[Callable[[], int]]:
+        tries[0] += 1
+        if tries[0] <= 2:
+            raise ConnectionError("receiver pool could not start")
+
+        def step() -> int:
+            rounds[0] += 1
+            return 0
+
+        yield step
+
+    with Worker([loop("sample-restart", idle=0.01, session=session)]):
+        assert _until(lambda: rounds[0] >= 3)
+    row = JobRun.objects.get(name="sample-restart")
+    assert tries[0] == 3
+    assert row.consecutive_failures == 0
+    assert row.last_error.startswith("builtins.ConnectionError")
+
+
 def test_a_job_that_has_not_run_in_three_intervals_is_stale() -> None:
     jobs = collect_jobs([SAMPLE_APP])
     now = timezone.now()

@@ -183,10 +183,19 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                 }
             )
         else:
-            state = "stale" if job.stale else ("failing" if job.failing else "ok")
+            state = _state(job)
             finished = f"{job.last_finished:%Y-%m-%d %H:%M:%S}" if job.last_finished else "never"
             print(f"{job.name}\t{job.kind}\t{state}\tlast {finished}\t{job.runs} rounds")
     return EXIT_FAILED_ITEMS if any(j.stale or j.failing for j in jobs) else EXIT_OK
+
+
+def _state(job: Any) -> str:
+    """stale, failing, waiting (taken up, first round still to come) or ok."""
+    if job.stale:
+        return "stale"
+    if job.failing:
+        return "failing"
+    return "ok" if job.last_finished else "waiting"
 
 
 def _iso(moment: Any) -> str | None:

@@ -202,30 +202,42 @@ class _Record:
 def run_job(job: Job, stop: threading.Event) -> None:
     """Run `job` in this thread until `stop` is set (a thread's target)."""
     record = _Record(job)
-    tidied = time.monotonic()
     try:
         _opened(record)
-        with _steps(job) as step:
-            if job.kind == PERIODIC and stop.wait(job.every):
-                return
-            while not stop.is_set():
-                started, error, did = timezone.now(), None, 0
-                try:
-                    did = step() or 0
-                except Exception as exc:  # keep the worker alive; the job tries again later
-                    log.exception("worker.job_failed", job=job.name, kind=job.kind)
-                    error = error_summary(exc)
-                if job.kind == PERIODIC or error or time.monotonic() - tidied >= LOOP_TIDY_EVERY:
-                    close_old_connections()
-                    tidied = time.monotonic()
-                record.round(started, error)
-                if error is not None:
-                    stop.wait(backoff(record.failures, job.every))
-                elif job.kind == PERIODIC or not did:
-                    stop.wait(job.every)
+        if job.kind == PERIODIC and stop.wait(job.every):
+            return
+        while not stop.is_set():
+            try:
+                with _steps(job) as step:
+                    _rounds(job, step, record, stop)
+            except Exception as exc:  # a session that cannot start (or end): try it again
+                log.exception("worker.job_failed", job=job.name, kind=job.kind)
+                record.round(timezone.now(), error_summary(exc))
+                close_old_connections()
+                stop.wait(backoff(record.failures, job.every))
     finally:
         record.write()
         connection.close()  # this thread's own connection
+
+
+def _rounds(job: Job, step: Step, record: _Record, stop: threading.Event) -> None:
+    """Round after round until `stop`; a round that raises is noted and waited out."""
+    tidied = time.monotonic()
+    while not stop.is_set():
+        started, error, did = timezone.now(), None, 0
+        try:
+            did = step() or 0
+        except Exception as exc:  # keep the worker alive; the job tries again later
+            log.exception("worker.job_failed", job=job.name, kind=job.kind)
+            error = error_summary(exc)
+        if job.kind == PERIODIC or error or time.monotonic() - tidied >= LOOP_TIDY_EVERY:
+            close_old_connections()
+            tidied = time.monotonic()
+        record.round(started, error)
+        if error is not None:
+            stop.wait(backoff(record.failures, job.every))
+        elif job.kind == PERIODIC or not did:
+            stop.wait(job.every)
 
 
 def _opened(record: _Record) -> None:
