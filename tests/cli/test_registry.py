@@ -88,7 +88,7 @@ def test_the_grammar_is_built_before_django_starts_and_imports_no_model() -> Non
 
 def test_no_command_module_imports_the_command_lines_top_nor_runs_in_a_circle() -> None:
     graph = grimp.build_graph("shieldwall", cache_dir=None)
-    cli_modules = [*command_modules(), "shieldwall.banks.cli_exchange", "shieldwall.cli.kit"]
+    cli_modules = [*command_modules(), "shieldwall.banks.cli_exchange", "shieldwall.core.cli_kit"]
     for module in cli_modules:
         assert graph.find_shortest_chain(importer=module, imported="shieldwall.cli") is None
     circles = [

@@ -8,7 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, add_reason_argument, emit, fail, setup
+from shieldwall.core.cli_kit import (
+    EXIT_FAILED_ITEMS,
+    EXIT_OK,
+    add_reason_argument,
+    emit,
+    fail,
+    setup,
+)
 
 EXCHANGE_APIS = ("file", "ncmec", "stopncii")  # ExchangeApi's values; a test keeps them equal
 CREDENTIAL_FLAGS = ("user_env", "password_env", "subscription_key_env", "fetch_key_env")

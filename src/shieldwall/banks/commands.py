@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shieldwall.cli.kit import (
+from shieldwall.core.cli_kit import (
     EXIT_FAILED_ITEMS,
     EXIT_OK,
     add_reason_argument,

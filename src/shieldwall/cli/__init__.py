@@ -6,9 +6,9 @@ import argparse
 import importlib
 from collections.abc import Callable, Iterable, Sequence
 
-from shieldwall.cli.kit import fail
-from shieldwall.cli.kit import setup as _setup  # noqa: F401  (tests and scripts start Django so)
 from shieldwall.config import ConfigError
+from shieldwall.core.cli_kit import fail
+from shieldwall.core.cli_kit import setup as _setup  # noqa: F401  (tests and scripts start Django so)
 from shieldwall.features import SHIELDWALL_APPS
 
 # The commands of the processes themselves (serve, worker, demo, migrate) come first.

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_OK, fail, setup
+from shieldwall.core.cli_kit import EXIT_OK, fail, setup
 
 
 def _audit_ready() -> str:

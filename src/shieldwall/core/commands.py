@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, fail, setup
+from shieldwall.core.cli_kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, fail, setup
 
 
 def _scopes(args: argparse.Namespace) -> list[str] | None:

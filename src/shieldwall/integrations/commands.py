@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, fail, setup
+from shieldwall.core.cli_kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, fail, setup
 
 
 def cmd_webhook(args: argparse.Namespace) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, read_file, setup
 from shieldwall.config import load_config
+from shieldwall.core.cli_kit import EXIT_FAILED_ITEMS, EXIT_OK, emit, read_file, setup
 
 
 def cmd_hash(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shieldwall.cli.kit import EXIT_OK, emit
+from shieldwall.core.cli_kit import EXIT_OK, emit
 
 
 def cmd_hello(args: argparse.Namespace) -> int:

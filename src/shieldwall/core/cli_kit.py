@@ -1,7 +1,8 @@
 """What every `shieldwall` subcommand shares: exit codes, output, errors, Django's start.
 
-App command modules (`<app>/commands.py`) import this, never the command line's top, so
-no import runs in a circle; nothing here imports a model before `setup()`.
+App command modules (`<app>/commands.py`) import this, never the command line's top
+(`shieldwall.cli`, the edge above every app), so no import runs in a circle or up the
+layers; nothing here imports a model before `setup()`.
 """
 
 from __future__ import annotations
