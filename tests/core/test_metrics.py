@@ -150,6 +150,7 @@ def test_a_request_without_a_peer_address_is_refused() -> None:
 def test_each_app_s_collectors_are_found_by_name() -> None:
     names = [collector_name(c) for c in app_collectors()]
     assert names == [
+        "shieldwall.core.metrics.worker_job_metrics",
         "shieldwall.integrations.metrics.outbox_metrics",
         "shieldwall.cases.metrics.case_metrics",
     ]

@@ -248,3 +248,30 @@ def test_the_database_away_does_not_end_a_job(monkeypatch: pytest.MonkeyPatch) -
     with Worker(collect_jobs([SAMPLE_APP])[:1]) as running:
         assert _until(lambda: len(sample.TICKS) >= 2)
         assert running.threads[0].is_alive()
+
+
+def test_metrics_show_each_jobs_last_run_and_staleness() -> None:
+    from django.test import Client
+
+    from tests.metrics_support import parse
+    from tests.metrics_support import sample as read
+
+    jobs = collect_jobs([SAMPLE_APP])
+    with Worker(jobs[:1]):
+        assert _until(lambda: JobRun.objects.filter(name="sample-tick", runs__gte=1).exists())
+    finished = JobRun.objects.get(name="sample-tick").last_finished
+    assert finished is not None
+    samples = parse(Client().get("/metrics").content.decode())
+    # Installed jobs no worker took up in this test are stale; their last run is 0.
+    assert read(samples, "shieldwall_worker_job_stale", job="outbox") == 1
+    assert read(samples, "shieldwall_worker_job_last_run_timestamp_seconds", job="outbox") == 0
+    assert read(
+        samples, "shieldwall_worker_job_last_run_timestamp_seconds", job="sample-tick"
+    ) == pytest.approx(finished.timestamp())
+    assert read(samples, "shieldwall_collector_up", collector=_name_of_job_collector()) == 1
+
+
+def _name_of_job_collector() -> str:
+    from shieldwall.core.metrics import collector_name, worker_job_metrics
+
+    return collector_name(worker_job_metrics)

@@ -49,12 +49,6 @@ INSTRUMENTS = CollectorRegistry(auto_describe=True)
 
 CollectFunction = Callable[[], Iterable[Metric]]
 
-# Core's own scrape-time figures. Reserved for collectors still to be wired, one entry each:
-#   shieldwall_worker_job_last_run_timestamp_seconds{job}  here, from core's job_status();
-#   shieldwall_index_snapshot_age_seconds{bank}, shieldwall_index_snapshot_bytes{bank}
-#       in matching/metrics.py's COLLECTORS, from matching's snapshot_stats().
-COLLECTORS: tuple[CollectFunction, ...] = ()
-
 
 class NoCollectors(LookupError):
     """An app's metrics.py declares no COLLECTORS tuple: refused, never skipped silently."""
@@ -88,6 +82,37 @@ def labelled_gauge(
     for key, value in values.items():
         family.add_metric([key], value)
     return family
+
+
+def worker_job_metrics() -> Iterator[Metric]:
+    """Each worker job's last finished round, whether it is stale (no round in three of its
+    intervals), and its failures in a row: an operator alerts on a job that stopped."""
+    # Imported here: this module is on the scan path, the worker's rows are not.
+    from shieldwall.core.worker import job_status
+
+    jobs = job_status()
+    yield labelled_gauge(
+        "shieldwall_worker_job_last_run_timestamp_seconds",
+        "When each worker job last finished a round (Unix time; 0 if never).",
+        "job",
+        {j.name: j.last_finished.timestamp() if j.last_finished else 0.0 for j in jobs},
+    )
+    yield labelled_gauge(
+        "shieldwall_worker_job_stale",
+        "1 when a job has not finished a round in three of its intervals.",
+        "job",
+        {j.name: float(j.stale) for j in jobs},
+    )
+    yield labelled_gauge(
+        "shieldwall_worker_job_consecutive_failures",
+        "Rounds in a row that failed, per job.",
+        "job",
+        {j.name: float(j.consecutive_failures) for j in jobs},
+    )
+
+
+# Core's own scrape-time figures (matching's index snapshots are in matching/metrics.py).
+COLLECTORS: tuple[CollectFunction, ...] = (worker_job_metrics,)
 
 
 class ScrapeCollector:
