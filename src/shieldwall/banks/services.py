@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils.text import slugify
 
-from shieldwall.banks import guard
+from shieldwall.banks import changes, guard
 from shieldwall.banks.models import (
     Bank,
     BankAction,
@@ -371,6 +371,7 @@ def _insert(bank: Bank, entries: list[BankEntry], parents: Sequence[str] = ()) -
     result.variants = sum(e.variant_of_id is not None for e in created)
     result.entry_ids = [e.pk for e in created if e.pk is not None]
     if created:
+        changes.log_added(bank, created)
         _bump(bank)
     return result
 
@@ -534,7 +535,14 @@ def set_entry_enabled(
         if entry.enabled != enabled:
             entry.enabled = enabled
             entry.save(update_fields=["enabled"])
+            variants = list(entry.variants.exclude(enabled=enabled))
             entry.variants.update(enabled=enabled)  # its near copies go with it
+            if enabled:
+                changes.log_added(bank, [entry, *variants])
+            else:
+                changes.log_withdrawn(
+                    bank, [(e.pk, e.signal_type) for e in (entry, *variants)]
+                )
             _bump(bank)
             audit.record(
                 actor=actor,
@@ -574,7 +582,9 @@ def remove_entries(
             .values_list("pk", flat=True)
         )
         if doomed:
-            BankEntry.objects.filter(pk__in=doomed).delete()
+            gone = BankEntry.objects.filter(pk__in=doomed)
+            changes.log_withdrawn(bank, list(gone.values_list("pk", "signal_type")))
+            gone.delete()
             _bump(bank)
             audit.record(
                 actor=actor,
