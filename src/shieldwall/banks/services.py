@@ -414,7 +414,11 @@ def entries_from_media(hashes: MediaHashes, *, note: str = "") -> list[HashRow]:
     ]
     if hashes.pdq is not None:
         rows.append(HashRow(SignalType.PDQ, hashes.pdq, note, quality=hashes.pdq_quality))
-        rows += near_copy_rows(pdq=hashes.pdq, near=hashes.pdq_near, note=note)
+        whole = hashes.whole_frame()
+        # Both the border-trimmed hash and the whole frame's (a variant of it, left out of
+        # exports like near copies), so a scan's trimmed and whole hashes meet both.
+        extra = (whole,) if whole is not None and whole.pdq != hashes.pdq else ()
+        rows += near_copy_rows(pdq=hashes.pdq, near=(*extra, *hashes.pdq_near), note=note)
     if hashes.vpdq:
         frames = [Frame(f.second, f.pdq, f.quality) for f in hashes.vpdq]
         rows.append(HashRow(SignalType.VPDQ, frames_to_value(frames), note))
