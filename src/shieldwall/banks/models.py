@@ -113,6 +113,11 @@ class BankEntry(models.Model):
                 name="bank_entry_variants",
                 condition=models.Q(variant_of__isnull=False),
             ),
+            # A serving process reads a bank's videos whole when it maps a snapshot: a few
+            # rows, found without walking the bank's millions of PDQ entries.
+            models.Index(
+                fields=["bank"], name="bank_entry_videos", condition=models.Q(signal_type="vpdq")
+            ),
         ]
         verbose_name_plural = "bank entries"
 

@@ -197,7 +197,8 @@ class Registry:
     def _load(self, bank: Bank, snapshot_id: int) -> BankIndex:
         """The bank from its newest snapshot, or from the database when it has none usable."""
         started = time.monotonic()
-        row = snapshots.IndexSnapshot.objects.filter(pk=snapshot_id).first() if snapshot_id else None
+        rows = snapshots.IndexSnapshot.objects.filter(pk=snapshot_id)
+        row = rows.first() if snapshot_id else None
         loaded = None
         if row is not None:
             try:
