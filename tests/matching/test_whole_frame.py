@@ -39,9 +39,7 @@ def test_trimming_alone_would_miss_the_half_size_copy(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["chelsea", "coins"])
-def test_a_picture_on_a_dark_background_matches_its_half_size_copy(
-    actor: Actor, name: str
-) -> None:
+def test_a_picture_on_a_dark_background_matches_its_half_size_copy(actor: Actor, name: str) -> None:
     banks.create_bank(name="b", actor=actor, action="block")
     banks.add_media(bank_name="b", data=jpeg(_on_dark_canvas(name)), actor=actor)
     verdict = scan_bytes(data=jpeg(_half(_on_dark_canvas(name))), actor=actor)

@@ -544,9 +544,7 @@ def set_entry_enabled(
             if enabled:
                 changes.log_added(bank, [entry, *variants])
             else:
-                changes.log_withdrawn(
-                    bank, [(e.pk, e.signal_type) for e in (entry, *variants)]
-                )
+                changes.log_withdrawn(bank, [(e.pk, e.signal_type) for e in (entry, *variants)])
             _bump(bank)
             audit.record(
                 actor=actor,

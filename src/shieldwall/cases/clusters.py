@@ -46,9 +46,7 @@ class _ClusterIndex:
         with self._lock:
             self._top_up()
             # A mirrored or rotated copy: the facility queries the eight variants of the hash.
-            return {
-                self._case_of[m.id] for m in self._index.search_pdq(pdq, DEFAULT_PDQ_THRESHOLD)
-            }
+            return {self._case_of[m.id] for m in self._index.search_pdq(pdq, DEFAULT_PDQ_THRESHOLD)}
 
     def _top_up(self) -> None:
         """Put media rows added since into the side index; rebuild once there are many."""

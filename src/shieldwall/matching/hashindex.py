@@ -234,4 +234,3 @@ class HashIndex:
         alive = np.isin(variants, ids)
         base = build_backend(hashes, ids, backend=backend)
         return HashIndex(base, variants=VariantMap(variants[alive], originals[alive]))
-

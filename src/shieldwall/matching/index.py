@@ -180,7 +180,12 @@ class PdqIndex:
 
     @classmethod
     def from_arrays(
-        cls, hashes: U8, ids: I64, *, offsets: U32 | None = None, perm: U32 | None = None,
+        cls,
+        hashes: U8,
+        ids: I64,
+        *,
+        offsets: U32 | None = None,
+        perm: U32 | None = None,
         bits: int = 0,
     ) -> PdqIndex:
         """An index over arrays built before (a snapshot's, possibly memory-mapped).

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 import numpy as np
 import structlog
@@ -67,7 +68,20 @@ class BankIndex:
         return len(self.pdq) + len(self.video_ids)
 
 
-def _settings_of(bank: Bank) -> dict[str, object]:
+class _BankSettings(TypedDict):
+    bank_id: int
+    name: str
+    kind: str
+    action: str
+    enabled: bool
+    version: int
+    pdq_threshold: int
+    video_query_pct: float
+    video_bank_pct: float
+
+
+def _settings_of(bank: Bank) -> _BankSettings:
+    """What a refresh copies from the bank's row: cheap to read, so never cached stale."""
     return {
         "bank_id": bank.pk,
         "name": bank.name,
@@ -108,7 +122,7 @@ def build_bank_index(bank: Bank) -> BankIndex:
     fresh = snapshots.read_bank(bank.pk)
     video, video_ids = load_videos(bank.pk)
     index = BankIndex(
-        **_settings_of(bank),  # type: ignore[arg-type]
+        **_settings_of(bank),
         pdq=fresh.index,
         video=video,
         video_ids=video_ids,
@@ -124,7 +138,7 @@ def _catch_up(have: BankIndex, bank: Bank) -> BankIndex:
     video, video_ids = load_videos(bank.pk) if batch.video_changed else (have.video, have.video_ids)
     return dataclasses.replace(
         have,
-        **_settings_of(bank),  # type: ignore[arg-type]
+        **_settings_of(bank),
         pdq=pdq,
         video=video,
         video_ids=video_ids,
@@ -221,7 +235,7 @@ class Registry:
         self.loads += 1
         video, video_ids = load_videos(bank.pk)
         index = BankIndex(
-            **_settings_of(bank),  # type: ignore[arg-type]
+            **_settings_of(bank),
             pdq=loaded.index,
             video=video,
             video_ids=video_ids,

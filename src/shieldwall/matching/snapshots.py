@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,7 @@ from shieldwall.matching.index import PdqIndex, hex_to_array
 from shieldwall.matching.models import IndexSnapshot
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T", bound=np.generic)
 
 MAGIC = b"SWPDQIX\n"
 FORMAT_VERSION = 1
@@ -102,9 +104,7 @@ def read_bank(bank_id: int) -> LoadedBank:
             hexes.append(value)
             if original is not None:
                 pairs.append((entry_id, original))
-    index = HashIndex.build(
-        hex_to_array(hexes), np.asarray(ids, dtype=np.int64), variant_of=pairs
-    )
+    index = HashIndex.build(hex_to_array(hexes), np.asarray(ids, dtype=np.int64), variant_of=pairs)
     return LoadedBank(index, watermark)
 
 
@@ -128,9 +128,7 @@ def changes_after(bank_id: int, after: int) -> ChangeBatch:
     pdq: list[Change] = []
     video = False
     last = after
-    for cid, entry_id, op, signal_type, value, quality, original in rows.iterator(
-        chunk_size=5000
-    ):
+    for cid, entry_id, op, signal_type, value, quality, original in rows.iterator(chunk_size=5000):
         last = cid
         if signal_type == SignalType.VPDQ:
             video = True
@@ -199,14 +197,14 @@ def _align(n: int) -> int:
     return (n + _PAGE - 1) // _PAGE * _PAGE
 
 
-def _put(f: object, digest: hashlib._Hash, data: bytes | memoryview) -> int:
+def _put(f: BinaryIO, digest: hashlib._Hash, data: bytes | memoryview) -> int:
     digest.update(data)
-    f.write(data)  # type: ignore[attr-defined]
+    f.write(data)
     return len(data)
 
 
 def _chunks(arr: npt.NDArray[np.generic], size: int = 1 << 24) -> list[memoryview]:
-    flat = memoryview(arr.reshape(-1).view(np.uint8))
+    flat = arr.reshape(-1).view(np.uint8).data
     return [flat[i : i + size] for i in range(0, len(flat), size)]
 
 
@@ -263,16 +261,26 @@ def _view(mm: np.memmap, a: dict[str, object]) -> npt.NDArray[np.generic]:
     return mm[start : start + nbytes].view(dtype).reshape(shape)
 
 
+def _typed(arrays: dict[str, npt.NDArray[np.generic]], name: str, dtype: type[T]) -> npt.NDArray[T]:
+    """The named array, refused unless it has the dtype the index needs."""
+    arr = arrays[name]
+    if arr.dtype != np.dtype(dtype):
+        raise ValueError(f"array {name} is {arr.dtype}, not {np.dtype(dtype)}")
+    return arr.view(dtype)
+
+
 def _index_from(arrays: dict[str, npt.NDArray[np.generic]]) -> HashIndex:
-    bits = int(arrays["mih_bits"][0]) if "mih_bits" in arrays else 0
+    tables = "mih_offsets" in arrays and "mih_perm" in arrays
     base = PdqIndex.from_arrays(
-        arrays["hashes"],  # type: ignore[arg-type]
-        arrays["ids"],  # type: ignore[arg-type]
-        offsets=arrays.get("mih_offsets"),  # type: ignore[arg-type]
-        perm=arrays.get("mih_perm"),  # type: ignore[arg-type]
-        bits=bits,
+        _typed(arrays, "hashes", np.uint8),
+        _typed(arrays, "ids", np.int64),
+        offsets=_typed(arrays, "mih_offsets", np.uint32) if tables else None,
+        perm=_typed(arrays, "mih_perm", np.uint32) if tables else None,
+        bits=int(_typed(arrays, "mih_bits", np.int64)[0]) if tables else 0,
     )
-    variants = VariantMap(arrays["variant_ids"], arrays["variant_originals"])  # type: ignore[arg-type]
+    variants = VariantMap(
+        _typed(arrays, "variant_ids", np.int64), _typed(arrays, "variant_originals", np.int64)
+    )
     return HashIndex(base, variants=variants)
 
 

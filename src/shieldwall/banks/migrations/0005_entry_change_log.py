@@ -5,28 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('banks', '0004_bankentry_near_copy_variants'),
+        ("banks", "0004_bankentry_near_copy_variants"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BankEntryChange',
+            name="BankEntryChange",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('entry_id', models.BigIntegerField()),
-                ('op', models.CharField(choices=[('add', 'Added or enabled: matches from now on'), ('withdraw', 'Disabled or deleted: matches no more')], max_length=8)),
-                ('signal_type', models.CharField(choices=[('pdq', 'PDQ (image)'), ('md5', 'MD5 (exact bytes)'), ('sha256', 'SHA-256 (exact bytes)'), ('vpdq', 'vPDQ (video frames)')], max_length=16)),
-                ('value', models.CharField(blank=True, max_length=64)),
-                ('quality', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('variant_of_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='banks.bank')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("entry_id", models.BigIntegerField()),
+                (
+                    "op",
+                    models.CharField(
+                        choices=[
+                            ("add", "Added or enabled: matches from now on"),
+                            ("withdraw", "Disabled or deleted: matches no more"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "signal_type",
+                    models.CharField(
+                        choices=[
+                            ("pdq", "PDQ (image)"),
+                            ("md5", "MD5 (exact bytes)"),
+                            ("sha256", "SHA-256 (exact bytes)"),
+                            ("vpdq", "vPDQ (video frames)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("value", models.CharField(blank=True, max_length=64)),
+                ("quality", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("variant_of_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="banks.bank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['bank', 'id'], name='bank_entry_change_replay')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["bank", "id"], name="bank_entry_change_replay")],
             },
         ),
     ]

@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('banks', '0005_entry_change_log'),
+        ("banks", "0005_entry_change_log"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='bankentry',
-            index=models.Index(condition=models.Q(('signal_type', 'vpdq')), fields=['bank'], name='bank_entry_videos'),
+            model_name="bankentry",
+            index=models.Index(
+                condition=models.Q(("signal_type", "vpdq")),
+                fields=["bank"],
+                name="bank_entry_videos",
+            ),
         ),
     ]

@@ -6,30 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('banks', '0005_entry_change_log'),
-        ('matching', '0001_scan_signals'),
+        ("banks", "0005_entry_change_log"),
+        ("matching", "0001_scan_signals"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IndexSnapshot',
+            name="IndexSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('watermark', models.BigIntegerField(help_text='the last change id the snapshot includes')),
-                ('path', models.CharField(help_text='file name under SHIELDWALL_INDEX_DIR', max_length=500)),
-                ('size_bytes', models.BigIntegerField()),
-                ('entries', models.BigIntegerField()),
-                ('checksum', models.CharField(max_length=64)),
-                ('format_version', models.PositiveSmallIntegerField()),
-                ('built_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('build_seconds', models.FloatField(default=0.0)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='banks.bank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "watermark",
+                    models.BigIntegerField(help_text="the last change id the snapshot includes"),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        help_text="file name under SHIELDWALL_INDEX_DIR", max_length=500
+                    ),
+                ),
+                ("size_bytes", models.BigIntegerField()),
+                ("entries", models.BigIntegerField()),
+                ("checksum", models.CharField(max_length=64)),
+                ("format_version", models.PositiveSmallIntegerField()),
+                ("built_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("build_seconds", models.FloatField(default=0.0)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="banks.bank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['bank', 'id'], name='index_snapshot_latest')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["bank", "id"], name="index_snapshot_latest")],
             },
         ),
     ]
