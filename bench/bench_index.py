@@ -139,6 +139,8 @@ class Peer:
         self.proc.stdin.write("quit\n")
         self.proc.stdin.close()
         self.proc.wait(timeout=60)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 # --- the run ------------------------------------------------------------------------------

@@ -9,7 +9,12 @@ import pytest
 
 from shieldwall.matching.hashindex import Change, HashIndex, build_backend, register_backend
 from shieldwall.matching.index import FLAT_MAX, Match, PdqIndex
-from shieldwall.matching.snapshots import SnapshotError, load_snapshot_file, write_snapshot_file
+from shieldwall.matching.snapshots import (
+    SnapshotError,
+    file_checksum,
+    load_snapshot_file,
+    write_snapshot_file,
+)
 
 RNG = np.random.default_rng(8)
 
@@ -144,13 +149,11 @@ def test_a_missing_snapshot_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_snapshot_of_another_format_is_refused(tmp_path: Path) -> None:
-    import hashlib
-
     path, size, _ = _written(tmp_path)
     data = bytearray(path.read_bytes())
     data[8] = 99  # the format version
     path.write_bytes(bytes(data))
-    checksum = hashlib.sha256(bytes(data)).hexdigest()
+    checksum = file_checksum(path)
     with pytest.raises(SnapshotError, match="is not of format 1"):
         load_snapshot_file(path, checksum=checksum, size=size)
 
@@ -176,3 +179,19 @@ def test_another_backend_serves_the_same_search() -> None:
 def test_an_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="no index backend is named 'quantum'"):
         build_backend(_random(1), np.array([1]), backend="quantum")
+
+
+def test_the_checksum_covers_every_piece_of_a_large_file(tmp_path: Path) -> None:
+    import hashlib
+
+    from shieldwall.matching import snapshots
+
+    path = tmp_path / "big"
+    data = bytearray(RNG.integers(0, 256, (snapshots._PIECE * 2 + 10,), dtype=np.uint8).tobytes())
+    path.write_bytes(bytes(data))
+    before = file_checksum(path)
+    pieces = [data[i : i + snapshots._PIECE] for i in range(0, len(data), snapshots._PIECE)]
+    expected = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in pieces)).hexdigest()
+    data[snapshots._PIECE + 1] ^= 1  # one bit of the middle piece
+    path.write_bytes(bytes(data))
+    assert (before, file_checksum(path) != before) == (expected, True)

@@ -60,8 +60,8 @@ class IndexSnapshot(models.Model):
     """A bank's PDQ index written to a file by the worker, for serving processes to map.
 
     It covers the bank's change log up to `watermark` (a BankEntryChange id): a process
-    loads it and replays the changes after. `checksum` (SHA-256 of the file) is checked on
-    load; a file that fails it is not used.
+    loads it and replays the changes after. `checksum` (SHA-256 over the file's pieces,
+    `snapshots.file_checksum`) is checked on load; a file that fails it is not used.
     """
 
     bank = models.ForeignKey("banks.Bank", on_delete=models.CASCADE, related_name="snapshots")
