@@ -183,3 +183,16 @@ def test_snapshot_stats_name_each_bank(actor: Actor) -> None:
     assert (stats["entries"], stats["side_size"]) == (2, 1)
     assert stats["size_bytes"] == IndexSnapshot.objects.get().size_bytes
     assert 0 <= float(stats["age_seconds"] or -1) < 60
+
+
+def test_a_corrupt_newest_snapshot_falls_back_to_the_one_before(actor: Actor) -> None:
+    hashes = _hashes(3)
+    _bank(actor, hashes[:2])
+    bank_id = banks.get_bank("b").pk
+    snapshots.build_snapshot(bank_id)
+    banks.add_hashes(bank_name="b", rows=[banks.HashRow("pdq", hashes[2])], actor=actor)
+    newest = snapshots.build_snapshot(bank_id)
+    (snapshots.index_dir() / newest.path).write_bytes(b"not a snapshot")
+    assert [_matched(h) for h in hashes] == [{_entry(h)} for h in hashes]
+    assert (registry.loads, registry.builds) == (1, 0)
+    assert snapshot_stats()["b"]["side_size"] == 1  # the older one, caught up from the log

@@ -209,17 +209,26 @@ class Registry:
         self._loaded = True
 
     def _load(self, bank: Bank, snapshot_id: int) -> BankIndex:
-        """The bank from its newest snapshot, or from the database when it has none usable."""
+        """The bank from its newest usable snapshot (an older kept one if the newest fails:
+        the change log still covers it), or from the database when none is usable."""
         started = time.monotonic()
-        rows = snapshots.IndexSnapshot.objects.filter(pk=snapshot_id)
-        row = rows.first() if snapshot_id else None
-        loaded = None
-        if row is not None:
+        candidates = (
+            list(
+                snapshots.IndexSnapshot.objects.filter(
+                    bank_id=bank.pk, pk__lte=snapshot_id
+                ).order_by("-id")[: snapshots.KEEP_SNAPSHOTS]
+            )
+            if snapshot_id
+            else []
+        )
+        loaded, row = None, None
+        for candidate in candidates:
             try:
-                loaded = snapshots.load_snapshot(row)
+                loaded, row = snapshots.load_snapshot(candidate), candidate
+                break
             except snapshots.SnapshotError as exc:
                 log.warning("index.snapshot_unusable", bank=bank.name, error=str(exc))
-        if loaded is None:
+        if loaded is None or row is None:
             self.builds += 1
             index = dataclasses.replace(build_bank_index(bank), snapshot_seen=snapshot_id)
             log.info(
@@ -228,10 +237,9 @@ class Registry:
                 version=bank.version,
                 seconds=round(time.monotonic() - started, 3),
                 hashes=index.size,
-                reason="snapshot unusable" if row is not None else "no snapshot",
+                reason="snapshot unusable" if candidates else "no snapshot",
             )
             return index
-        assert row is not None
         self.loads += 1
         video, video_ids = load_videos(bank.pk)
         index = BankIndex(
@@ -241,7 +249,7 @@ class Registry:
             video_ids=video_ids,
             watermark=loaded.watermark,
             snapshot_id=row.pk,
-            snapshot_seen=row.pk,
+            snapshot_seen=snapshot_id,
             snapshot_built_at=row.built_at,
             snapshot_bytes=row.size_bytes,
         )
