@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shieldwall.hosts import bare_host
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -62,6 +64,12 @@ class Config:
     audit_checkpoint: Path = Path()
     # Proxies whose X-Forwarded-For is believed; everyone else is known by the socket peer.
     trusted_proxies: tuple[IPNetwork, ...] = ()
+    # Who may scrape /metrics (by client address, behind trusted proxies as everywhere):
+    # counts of open cases and backlogs are for operators, so loopback only by default.
+    metrics_allow: tuple[IPNetwork, ...] = (
+        ipaddress.ip_network("127.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
     # Secure (https-only) session and CSRF cookies and HSTS; off only for plain-http demos.
     secure_cookies: bool = True
     staff_session_hours: int = 8
@@ -215,7 +223,7 @@ def _private_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     name = "SHIELDWALL_ALLOW_PRIVATE_HOSTS"
     hosts = []
     for raw in env.get(name, "").split(","):
-        host = raw.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+        host = bare_host(raw)
         if not host:
             continue
         try:
@@ -329,6 +337,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             env.get("SHIELDWALL_AUDIT_CHECKPOINT") or home / "audit-checkpoint.json"
         ).expanduser(),
         trusted_proxies=_networks(env, "SHIELDWALL_TRUSTED_PROXIES"),
+        metrics_allow=_networks(env, "SHIELDWALL_METRICS_ALLOW") or Config.metrics_allow,
         secure_cookies=_bool(env, "SHIELDWALL_SECURE_COOKIES", True),
         staff_session_hours=_int(env, "SHIELDWALL_STAFF_SESSION_HOURS", 8),
         login_failures_per_account=_int(env, "SHIELDWALL_LOGIN_FAILURES_PER_ACCOUNT", 5),

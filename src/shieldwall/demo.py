@@ -75,7 +75,8 @@ def _ensure_api_key(state: dict[str, Any]) -> str:
     from shieldwall.core.actors import cli_actor
     from shieldwall.core.apikeys import authenticate, create_api_key
     from shieldwall.core.models import ApiKey
-    from shieldwall.core.roles import CONFIGURE_PLATFORM, DEFAULT_SCOPES
+    from shieldwall.core.roles import DEFAULT_SCOPES
+    from shieldwall.subjects.permissions import CONFIGURE_PLATFORM
 
     key = state.get("api_key", "")
     known = authenticate(key) if key else None
@@ -251,11 +252,12 @@ def _wait_for(url: str, children: _Children, seconds: float = 60) -> None:
 
 def _allow_own_loopback(host: str) -> str:
     """Let webhooks reach the demo's microblog on its loopback host; the value for children."""
-    from shieldwall.core.egress import is_loopback_name, normalise_host
+    from shieldwall.core.egress import is_loopback_name
+    from shieldwall.hosts import bare_host
 
     allowed = list(settings.SHIELDWALL.allow_private_hosts)
-    if is_loopback_name(host) and normalise_host(host) not in allowed:
-        allowed.append(normalise_host(host))
+    if is_loopback_name(host) and bare_host(host) not in allowed:
+        allowed.append(bare_host(host))
         settings.SHIELDWALL = dataclasses.replace(
             settings.SHIELDWALL, allow_private_hosts=tuple(allowed)
         )
@@ -354,9 +356,19 @@ def _run(
     size = ["--accounts", str(accounts), "--posts", str(posts), "--videos", str(videos)]
     seeded = children.run("seed", ["-m", "microblog", "seed", *size], mb_env)
     _wait_until_filed(stop)
-    from shieldwall.demo_stories import stories  # it reads the queue, with the names above
+    from shieldwall.demo_stories import stories  # it reads the queue: Django must be set up
 
-    print(stories(sw_url=sw_url, mb_url=mb_url, known_dir=known_dir, logs=logs, seeded=seeded))
+    logins = (MICROBLOG_USER, MODERATOR, ADMIN)
+    welcome = stories(
+        sw_url=sw_url,
+        mb_url=mb_url,
+        known_dir=known_dir,
+        logs=logs,
+        seeded=seeded,
+        logins=logins,
+        bank=BANK,
+    )
+    print(welcome)
     sys.stdout.flush()
     while (name := children.dead()) is None:
         stop.wait(1)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from shieldwall.cases.models import OPEN_STATES, Case
-from shieldwall.demo import ADMIN, BANK, MICROBLOG_USER, MODERATOR
 from shieldwall.reports.categories import Category
+from shieldwall.subjects.kinds import SubjectType
 
 TIER = {1: "CSE", 2: "NCII", 3: "Other"}
 
@@ -22,7 +22,8 @@ def _queue(mb_url: str, limit: int = 6) -> list[str]:
             label = Category(case.category).label
         except ValueError:
             label = case.category
-        where = f"{mb_url}/p/{case.subject_id}" if case.subject_type == "post" else case.subject_id
+        on_post = case.subject_type == SubjectType.POST
+        where = f"{mb_url}/p/{case.subject_id}" if on_post else case.subject_id
         reports = f"{case.report_count} report{'s' if case.report_count != 1 else ''}"
         lines.append(
             f"      {n}. [{TIER.get(case.tier, case.tier)}] {label} · {case.subject_type} "
@@ -34,13 +35,29 @@ def _queue(mb_url: str, limit: int = 6) -> list[str]:
 def _first_post(seeded: str) -> str:
     for line in seeded.splitlines():
         parts = line.split()
-        if len(parts) >= 4 and parts[0] == "report:" and parts[2] == "post":
+        if len(parts) >= 4 and parts[0] == "report:" and parts[2] == SubjectType.POST:
             return parts[3]
     return ""
 
 
-def stories(*, sw_url: str, mb_url: str, known_dir: Path, logs: Path, seeded: str) -> str:
-    """The demo's welcome: addresses, logins, the queue, and what to try, step by step."""
+Login = tuple[str, str]  # a user name and its password, printed for a local demo
+
+
+def stories(
+    *,
+    sw_url: str,
+    mb_url: str,
+    known_dir: Path,
+    logs: Path,
+    seeded: str,
+    logins: tuple[Login, Login, Login],
+    bank: str,
+) -> str:
+    """The demo's welcome: addresses, logins, the queue, and what to try, step by step.
+
+    The demo hands in its logins (microblog user, moderator, admin) and bank name, so this
+    page only prints what it is told and never reaches back up into the demo."""
+    microblog_user, moderator, admin = logins
     queue = _queue(mb_url) or ["      (empty: the reports did not reach Shieldwall; see the logs)"]
     top = _first_post(seeded)
     top_url = f"{mb_url}/p/{top}" if top else f"{mb_url}/"
@@ -48,10 +65,10 @@ def stories(*, sw_url: str, mb_url: str, known_dir: Path, logs: Path, seeded: st
 Shieldwall demo is running. Press Ctrl-C to stop.
 
   Tidepool (the microblog)  {mb_url}/
-      log in as {MICROBLOG_USER[0]} / {MICROBLOG_USER[1]}, or sign up
+      log in as {microblog_user[0]} / {microblog_user[1]}, or sign up
   Moderator desk            {sw_url}/desk/
-      moderator {MODERATOR[0]} / {MODERATOR[1]}
-      admin     {ADMIN[0]} / {ADMIN[1]}  (also {sw_url}/admin/)
+      moderator {moderator[0]} / {moderator[1]}
+      admin     {admin[0]} / {admin[1]}  (also {sw_url}/admin/)
   Public report page        {sw_url}/report
   Shieldwall API            {sw_url}/api/v1/docs
   Logs                      {logs}
@@ -61,8 +78,8 @@ Shieldwall demo is running. Press Ctrl-C to stop.
 
 What to try
   1. Known media is refused at upload
-     - Log in to Tidepool as {MICROBLOG_USER[0]}, attach a picture from {known_dir}
-       (it is in the bank "{BANK}"), write a line and press Post.
+     - Log in to Tidepool as {microblog_user[0]}, attach a picture from {known_dir}
+       (it is in the bank "{bank}"), write a line and press Post.
      - Tidepool refuses it without saying why, and keeps what you typed.
      - Mirror or rotate the picture and try again: still refused.
   2. Report a post
@@ -72,7 +89,7 @@ What to try
      - Done offers to mute or block the account; it never sends you back to the post.
      - Your reports (top right) follows what was decided.
   3. Work the queue
-     - Log in to the desk as {MODERATOR[0]}. The child sexual exploitation case is on top.
+     - Log in to the desk as {moderator[0]}. The child sexual exploitation case is on top.
      - Enter opens it; v reveals the media (blurred and greyscale until you do, and
        recorded); ? lists every key your role has.
      - r → Remove post. Untick any "also reported" post that should stay; the dialog

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from gunicorn.app.base import BaseApplication
 
+from shieldwall.core.metrics_dir import metrics_folder, use_multiprocess_folder, worker_exited
 from shieldwall.wsgi import application
 
 MAX_SOCKET_PATH = 100  # bytes; a Unix socket's path may hold 107 on Linux, 103 elsewhere
@@ -52,9 +53,16 @@ def _remove_folder(folder: str) -> None:
         os.rmdir(folder)
 
 
+def _child_exit(server: Any, worker: Any) -> None:
+    """Gunicorn's hook in the arbiter when it has reaped a worker process."""
+    worker_exited(worker.pid)
+
+
 def serve(*, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve until interrupted; each worker process keeps its own match index."""
+    """Serve until interrupted; each worker process keeps its own match index, and writes its
+    metrics to this serve's folder so that a scrape adds up every worker's."""
     config = settings.SHIELDWALL
+    use_multiprocess_folder(metrics_folder(config.home, host, port))
     timeout = int(config.decode_timeout_seconds) + 30
     _Server(
         {
@@ -74,5 +82,6 @@ def serve(*, host: str, port: int, workers: int, threads: int) -> None:
             # and secure cookies follow); gunicorn would otherwise believe any local peer.
             "forwarded_allow_ips": ",".join(str(net) for net in config.trusted_proxies),
             "limit_request_line": 8190,
+            "child_exit": _child_exit,
         }
     ).run()

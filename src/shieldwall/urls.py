@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 
 from shieldwall.api import api
 from shieldwall.core.auth import StaffAdminLoginForm, StaffLoginView
+from shieldwall.core.views import metrics_page
 from shieldwall.reports.views import report_page, report_status
 
 admin.site.login_form = StaffAdminLoginForm  # the admin's sign-in pauses like the desk's
@@ -42,6 +43,7 @@ urlpatterns = [
     ),
     path("staff/webhooks/", include("shieldwall.integrations.urls")),
     path("healthz", healthz),
+    path("metrics", metrics_page),
     path("report", report_page, name="report"),
     path("report/status", report_status, name="report_status"),
 ]

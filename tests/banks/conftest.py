@@ -11,6 +11,7 @@ from django.test import Client
 
 from shieldwall.banks import services
 from shieldwall.banks.exchanges import add_exchange
+from shieldwall.banks.kinds import BankAction
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import Actor
 from shieldwall.core.apikeys import create_api_key
@@ -39,14 +40,16 @@ def make_bank(flavour: str, actor: Actor, tmp_path: Path) -> str:
     """A filled bank of the flavour: a protected kind, or a custom bank an exchange fills."""
     name = f"guarded-{flavour.replace('_', '-')}"
     if flavour == "exchange":
-        services.create_bank(name=name, actor=actor, action="block")
+        services.create_bank(name=name, actor=actor, action=BankAction.BLOCK)
         listing = tmp_path / "list.txt"
         listing.write_text(f"pdq {PDQ_A}\n")
         add_exchange(
             bank_name=name, api="file", config={"path": str(listing)}, actor=actor, reason=REASON
         )
     else:
-        services.create_bank(name=name, actor=actor, kind=flavour, action="block", reason=REASON)
+        services.create_bank(
+            name=name, actor=actor, kind=flavour, action=BankAction.BLOCK, reason=REASON
+        )
     fill(name, actor)
     return name
 

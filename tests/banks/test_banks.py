@@ -1,6 +1,8 @@
 import pytest
 
 from shieldwall.banks import services
+from shieldwall.banks.events import BankEvent
+from shieldwall.banks.kinds import BankAction, BankKind, SignalType
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Conflict, Invalid, NotFound
@@ -17,8 +19,8 @@ def test_create_bank_with_settings(actor: Actor) -> None:
     bank = services.create_bank(
         name="ncmec",
         actor=actor,
-        kind="verified_csam",
-        action="block",
+        kind=BankKind.VERIFIED_CSAM,
+        action=BankAction.BLOCK,
         pdq_threshold=20,
         reason="ticket 7: the NCMEC list",
     )
@@ -28,7 +30,7 @@ def test_create_bank_with_settings(actor: Actor) -> None:
         20,
         True,
     )
-    assert AuditEvent.objects.filter(action="bank.create", subject_id=str(bank.pk)).exists()
+    assert AuditEvent.objects.filter(action=BankEvent.CREATED, subject_id=str(bank.pk)).exists()
 
 
 @pytest.mark.parametrize(
@@ -56,10 +58,10 @@ def test_duplicate_bank_name(actor: Actor) -> None:
 
 def test_update_bumps_version_and_audits(actor: Actor) -> None:
     bank = services.create_bank(name="b", actor=actor)
-    updated = services.update_bank(name="b", actor=actor, action="block", enabled=False)
+    updated = services.update_bank(name="b", actor=actor, action=BankAction.BLOCK, enabled=False)
     assert updated.version == bank.version + 1
     assert (updated.action, updated.enabled) == ("block", False)
-    event = AuditEvent.objects.get(action="bank.update")
+    event = AuditEvent.objects.get(action=BankEvent.UPDATED)
     assert event.data["changes"]["action"] == {"from": "review", "to": "block"}
 
 
@@ -113,7 +115,7 @@ def test_csv_round_trip_with_vpdq(actor: Actor) -> None:
     services.create_bank(name="copy", actor=actor)
     assert services.import_csv(bank_name="copy", text=exported, actor=actor).added == 3
     assert "".join(services.export_csv(bank_name="copy", actor=actor)) == exported
-    frames = BankEntry.objects.get(bank__name="copy", signal_type="vpdq").value
+    frames = BankEntry.objects.get(bank__name="copy", signal_type=SignalType.VPDQ).value
     assert PDQ_B in frames
 
 
@@ -137,7 +139,7 @@ def test_disable_and_remove_entries(actor: Actor) -> None:
 
 def test_withdrawn_exchange_case_leaves_the_bank(actor: Actor) -> None:
     reason = "StopNCII withdrew case-1"
-    services.create_bank(name="stopncii", actor=actor, kind="ncii", reason=reason)
+    services.create_bank(name="stopncii", actor=actor, kind=BankKind.NCII, reason=reason)
     rows = [
         services.HashRow("pdq", PDQ_A, external_id="case-1"),
         services.HashRow("pdq", PDQ_B, external_id="case-2"),
@@ -150,7 +152,7 @@ def test_withdrawn_exchange_case_leaves_the_bank(actor: Actor) -> None:
     )
     assert removed == 1
     assert list(BankEntry.objects.values_list("value", flat=True)) == [PDQ_B]
-    assert AuditEvent.objects.filter(action="bank.entries.remove").count() == 1
+    assert AuditEvent.objects.filter(action=BankEvent.ENTRIES_REMOVED).count() == 1
 
 
 def test_unknown_bank(actor: Actor) -> None:

@@ -12,6 +12,7 @@ import pytest
 from threatexchange.exchanges.clients.ncmec.hash_api import NCMECEnvironment
 
 from shieldwall.banks import services
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.exchanges import ExchangeError, add_exchange, get_exchange, sync_exchange
 from shieldwall.banks.models import BankEntry, BankExchange
 from shieldwall.core.actors import Actor
@@ -91,7 +92,7 @@ def test_an_exchange_host_that_turns_private_is_not_contacted(
     assert "ncmec.platform.test (127.0.0.1) is a loopback address" in exc.value.message
     assert ncmec.requests == []
     assert not BankEntry.objects.exists()
-    failed = AuditEvent.objects.get(action="bank.exchange.sync_failed")
+    failed = AuditEvent.objects.get(action=BankEvent.EXCHANGE_SYNC_FAILED)
     assert failed.data["code"] == "destination_refused"
 
 

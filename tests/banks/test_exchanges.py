@@ -12,6 +12,7 @@ import pytest
 
 from shieldwall.banks import services
 from shieldwall.banks.cli_exchange import EXCHANGE_APIS, add_parser
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.exchanges import (
     ExchangeError,
     SyncResult,
@@ -19,6 +20,7 @@ from shieldwall.banks.exchanges import (
     get_exchange,
     sync_exchange,
 )
+from shieldwall.banks.kinds import SignalType
 from shieldwall.banks.models import BankEntry, BankExchange, ExchangeApi
 from shieldwall.core.actors import SYSTEM, Actor
 from shieldwall.core.errors import Conflict, Forbidden, Invalid
@@ -110,7 +112,7 @@ def test_file_sync_adds_entries_with_their_source_and_id(hash_file: Path, actor:
     result = sync(actor)
     assert (result.fetched, result.added, result.removed, result.invalid) == (2, 2, 0, 0)
     assert bank_hashes() == {("pdq", PDQ_A), ("md5", MD5_A)}
-    entry = BankEntry.objects.get(signal_type="pdq")
+    entry = BankEntry.objects.get(signal_type=SignalType.PDQ)
     assert (entry.source, entry.external_id) == ("exchange", PDQ_A)
     exchange = BankExchange.objects.get()
     assert exchange.last_fetch_at is not None
@@ -174,9 +176,9 @@ def test_file_with_one_type_and_a_type_filter(tmp_path: Path, bank: str, actor: 
 def test_every_sync_writes_one_audit_event(hash_file: Path, actor: Actor) -> None:
     sync(actor)
     sync(actor)
-    events = AuditEvent.objects.filter(action="bank.exchange.sync").order_by("seq")
+    events = AuditEvent.objects.filter(action=BankEvent.EXCHANGE_SYNCED).order_by("seq")
     assert [(e.data["added"], e.data["removed"]) for e in events] == [(2, 0), (0, 0)]
-    assert AuditEvent.objects.filter(action="bank.exchange.add").count() == 1
+    assert AuditEvent.objects.filter(action=BankEvent.EXCHANGE_ADDED).count() == 1
     from shieldwall.core.audit_verify import verify
 
     assert verify().ok
@@ -197,7 +199,7 @@ def test_empty_fetch_does_not_empty_the_bank_unless_allowed(hash_file: Path, act
     emptied = sync(actor, allow_empty=True, reason="the list was retired")  # on purpose
     assert emptied.removed == 2
     assert bank_hashes() == set()
-    removal = AuditEvent.objects.get(action="bank.entries.remove")
+    removal = AuditEvent.objects.get(action=BankEvent.ENTRIES_REMOVED)
     assert removal.data["reason"] == "the list was retired"
 
 
@@ -207,7 +209,7 @@ def test_missing_file_is_a_clear_error(hash_file: Path, actor: Actor) -> None:
     with pytest.raises(ExchangeError, match="does not exist"):
         sync(actor)
     assert len(bank_hashes()) == 2
-    assert AuditEvent.objects.filter(action="bank.exchange.sync_failed").count() == 1
+    assert AuditEvent.objects.filter(action=BankEvent.EXCHANGE_SYNC_FAILED).count() == 1
 
 
 # ---- NCMEC ---------------------------------------------------------------------------------
@@ -295,7 +297,7 @@ def test_server_error_leaves_the_bank_unchanged(
     assert exc.value.code == "exchange_http_error"
     assert "500" in exc.value.message
     assert bank_hashes() == {("md5", MD5_A)}
-    failed = AuditEvent.objects.get(action="bank.exchange.sync_failed")
+    failed = AuditEvent.objects.get(action=BankEvent.EXCHANGE_SYNC_FAILED)
     assert failed.data["code"] == "exchange_http_error"
 
 
@@ -333,7 +335,7 @@ def test_stopncii_hashes_are_added_then_a_withdrawn_case_leaves(
     result = sync(actor)
     assert (result.added, result.removed) == (0, 1)
     assert bank_hashes() == {("md5", MD5_A)}
-    removal = AuditEvent.objects.filter(action="bank.entries.remove").get()
+    removal = AuditEvent.objects.filter(action=BankEvent.ENTRIES_REMOVED).get()
     assert removal.data["removed"] == 1
 
 
@@ -413,7 +415,7 @@ def test_exchange_settings_are_stored_clean_and_audited(bank: str, actor: Actor)
         "subscription_key_env": "SHIELDWALL_STOPNCII_SUBSCRIPTION_KEY",
         "fetch_key_env": "SHIELDWALL_STOPNCII_FETCH_KEY",
     }
-    event = AuditEvent.objects.get(action="bank.exchange.add")
+    event = AuditEvent.objects.get(action=BankEvent.EXCHANGE_ADDED)
     assert event.data["config"] == exchange.config
     with pytest.raises(Conflict):
         add_exchange(
@@ -469,7 +471,7 @@ def test_sync_job_runs_through_the_database_queue(hash_file: Path) -> None:
     assert job.return_value is not None
     assert job.return_value["added"] == 2
     assert bank_hashes() == {("pdq", PDQ_A), ("md5", MD5_A)}
-    assert AuditEvent.objects.get(action="bank.exchange.sync").actor == "system:shieldwall"
+    assert AuditEvent.objects.get(action=BankEvent.EXCHANGE_SYNCED).actor == "system:shieldwall"
 
 
 # ---- command line --------------------------------------------------------------------------
@@ -495,7 +497,7 @@ def test_cli_add_and_sync(bank: str, tmp_path: Path, capsys: pytest.CaptureFixtu
         run_cli("exchange-add", "ex", "--api", "file", "--file", str(path), "--reason", REASON) == 0
     )
     assert "filled from the file exchange" in capsys.readouterr().out
-    assert AuditEvent.objects.get(action="bank.exchange.add").data["reason"] == REASON
+    assert AuditEvent.objects.get(action=BankEvent.EXCHANGE_ADDED).data["reason"] == REASON
     assert run_cli("sync", "ex", "--json") == 2  # one line refused
     counts = json.loads(capsys.readouterr().out)
     assert (counts["added"], counts["invalid"]) == (1, 1)

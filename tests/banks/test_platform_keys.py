@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shieldwall.banks import services
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
@@ -127,7 +128,7 @@ def test_a_key_cannot_create_a_protected_bank(actor: Actor, kind: str) -> None:
     assert r.status_code == 403
     assert (error(r)["code"], error(r)["field"]) == ("protected_kind", "kind")
     assert not Bank.objects.exists()
-    assert not AuditEvent.objects.filter(action="bank.create").exists()
+    assert not AuditEvent.objects.filter(action=BankEvent.CREATED).exists()
 
 
 def test_a_key_cannot_take_the_name_shieldwall_banks_removed_media_into(actor: Actor) -> None:
@@ -195,7 +196,7 @@ def test_a_bank_a_key_creates_is_owned_by_it_and_audited_so(actor: Actor) -> Non
     bank = Bank.objects.select_related("owner").get(name="mine")
     assert bank.owner is not None
     assert bank.owner.name == "owner"
-    created = AuditEvent.objects.get(action="bank.create")
+    created = AuditEvent.objects.get(action=BankEvent.CREATED)
     assert (created.actor, created.data["owner"]) == ("apikey:owner", "owner")
 
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from shieldwall.banks import services
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.exchanges import add_exchange, get_exchange, sync_exchange
+from shieldwall.banks.kinds import BankAction, BankKind
 from shieldwall.banks.models import Bank, BankEntry
 from shieldwall.core.actors import SYSTEM, Actor
 from shieldwall.core.errors import Forbidden, Invalid
@@ -31,7 +33,9 @@ def _entry(name: str) -> int:
 CHANGES: dict[str, Verb] = {
     "disable": lambda a, n, r: services.update_bank(name=n, actor=a, enabled=False, reason=r),
     "loosen": lambda a, n, r: services.update_bank(name=n, actor=a, pdq_threshold=0, reason=r),
-    "review_only": lambda a, n, r: services.update_bank(name=n, actor=a, action="review", reason=r),
+    "review_only": lambda a, n, r: services.update_bank(
+        name=n, actor=a, action=BankAction.REVIEW, reason=r
+    ),
     "add_hashes": lambda a, n, r: services.add_hashes(
         bank_name=n, rows=[services.HashRow("md5", MD5_B)], actor=a, reason=r
     ),
@@ -119,7 +123,7 @@ def test_hashes_of_a_protected_bank_leave_only_with_a_reason_and_audited(
     out = READS[verb](compliance, name, REASON)
     assert "ffffffff" in str(out) or any(e.signal_type == "pdq" for e in out)
     event = AuditEvent.objects.get(actor="user:cleo")
-    assert event.action in ("bank.export", "bank.entries.read")
+    assert event.action in (BankEvent.EXPORTED, BankEvent.ENTRIES_READ)
     assert event.data == {"name": name, "reason": REASON}
 
 
@@ -145,7 +149,7 @@ def test_creating_or_turning_into_a_protected_bank_needs_the_role_and_a_reason(
         )
     assert not Bank.objects.exists()
     bank = services.create_bank(name="new", actor=admin, kind=kind, reason=REASON)
-    assert AuditEvent.objects.get(action="bank.create").data["reason"] == REASON
+    assert AuditEvent.objects.get(action=BankEvent.CREATED).data["reason"] == REASON
 
     services.create_bank(name="plain", actor=admin)
     with pytest.raises(Invalid, match="give a reason"):
@@ -162,12 +166,12 @@ def test_the_operator_needs_a_reason_too(actor: Actor, bank_maker: Callable[[str
 
 
 def test_shieldwall_itself_keeps_banking_removed_media_without_a_persons_reason() -> None:
-    services.create_bank(name="platform-removed", actor=SYSTEM, kind="platform_removed")
+    services.create_bank(name="platform-removed", actor=SYSTEM, kind=BankKind.PLATFORM_REMOVED)
     result = services.add_hashes(
         bank_name="platform-removed", rows=[services.HashRow("md5", MD5_B)], actor=SYSTEM
     )
     assert result.added == 1
-    event = AuditEvent.objects.get(action="bank.entries.add")
+    event = AuditEvent.objects.get(action=BankEvent.ENTRIES_ADDED)
     assert (event.actor, event.data["reason"]) == ("system:shieldwall", "automatic")
 
 
@@ -190,7 +194,7 @@ def test_exchanges_are_attached_and_synced_by_admins_only(actor: Actor, tmp_path
     exchange = add_exchange(
         bank_name="shared", api="file", config=config, actor=admin, reason=REASON
     )
-    assert AuditEvent.objects.get(action="bank.exchange.add").data["reason"] == REASON
+    assert AuditEvent.objects.get(action=BankEvent.EXCHANGE_ADDED).data["reason"] == REASON
 
     with pytest.raises(Forbidden):
         sync_exchange(exchange_id=exchange.pk, actor=staff(actor, "mo", "moderator"))
@@ -198,5 +202,5 @@ def test_exchanges_are_attached_and_synced_by_admins_only(actor: Actor, tmp_path
         exchange_id=get_exchange(bank_name="shared", actor=admin).pk, actor=admin
     )
     assert result.added == 1
-    synced = AuditEvent.objects.get(action="bank.exchange.sync")
+    synced = AuditEvent.objects.get(action=BankEvent.EXCHANGE_SYNCED)
     assert synced.data["reason"] == "sync from the file exchange"

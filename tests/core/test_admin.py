@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from shieldwall.banks.kinds import BankAction, BankKind
 from shieldwall.banks.services import create_bank
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
@@ -40,7 +41,11 @@ def test_an_admin_cannot_delete_or_edit_a_bank_in_the_admin(actor: Actor) -> Non
     from shieldwall.banks.services import HashRow, add_hashes
 
     bank = create_bank(
-        name="verified", actor=actor, kind="verified_csam", action="block", reason="test list"
+        name="verified",
+        actor=actor,
+        kind=BankKind.VERIFIED_CSAM,
+        action=BankAction.BLOCK,
+        reason="test list",
     )
     add_hashes(bank_name="verified", rows=[HashRow("md5", "0" * 32)], actor=actor, reason="test")
     entry = BankEntry.objects.get()

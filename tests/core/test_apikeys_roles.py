@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from shieldwall.core import apikeys
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Conflict, Forbidden
+from shieldwall.core.events import CoreEvent
 from shieldwall.core.models import ApiKey, AuditEvent
 from shieldwall.core.roles import ROLES, user_actor
 from shieldwall.core.staff import create_staff_user
@@ -23,7 +24,7 @@ def test_key_is_stored_hashed_and_authenticates(actor: Actor) -> None:
     assert caller is not None
     assert caller.label == "apikey:platform-a"
     assert apikeys.authenticate(secret + "x") is None
-    assert AuditEvent.objects.filter(action="apikey.create").count() == 1
+    assert AuditEvent.objects.filter(action=CoreEvent.APIKEY_CREATED).count() == 1
 
 
 def test_revoked_key_no_longer_authenticates(actor: Actor) -> None:

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.conf import settings as dj_settings
 from django.db import DatabaseError, connection, transaction
 
+from shieldwall.banks.events import BankEvent
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor
 from shieldwall.core.audit_seal import event_body, event_digest
@@ -332,6 +333,6 @@ def test_audit_written_in_the_same_transaction_as_the_change(actor: Actor) -> No
 
     with pytest.raises(ZeroDivisionError):
         create_then_fail()
-    assert not AuditEvent.objects.filter(action="bank.create").exists()
+    assert not AuditEvent.objects.filter(action=BankEvent.CREATED).exists()
     create_bank(name="kept", actor=actor)
-    assert AuditEvent.objects.filter(action="bank.create", data__name="kept").count() == 1
+    assert AuditEvent.objects.filter(action=BankEvent.CREATED, data__name="kept").count() == 1

@@ -10,6 +10,7 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from shieldwall.core.actors import Actor
+from shieldwall.core.events import CoreEvent
 from shieldwall.core.models import AuditEvent, RateWindow
 from shieldwall.core.staff import create_staff_user
 
@@ -65,7 +66,7 @@ def test_five_failures_pause_the_account_even_for_the_right_password(mo: str) ->
     assert right.status_code == 429
     assert PAUSED in right.content
     assert not _signed_in(client)
-    event = AuditEvent.objects.get(action="login.paused")
+    event = AuditEvent.objects.get(action=CoreEvent.LOGIN_PAUSED)
     assert (event.subject_type, event.subject_id) == ("user", "mo")
     assert event.data == {"by": ["account"], "address": "198.51.100.7", "minutes": 15}
     # From another address too: the account is paused, wherever the guesses come from.
@@ -82,7 +83,7 @@ def test_the_pause_ends_after_the_cool_off(mo: str) -> None:
     page = _login(client, mo, PASSWORD)
     assert page.status_code == 302
     assert _signed_in(client)
-    assert AuditEvent.objects.filter(action="login.paused").count() == 1
+    assert AuditEvent.objects.filter(action=CoreEvent.LOGIN_PAUSED).count() == 1
 
 
 def test_a_pause_says_nothing_about_whether_the_account_exists(mo: str) -> None:
@@ -93,7 +94,7 @@ def test_a_pause_says_nothing_about_whether_the_account_exists(mo: str) -> None:
             page = _login(client, username, "wrong-password-guess", address=address)
         pages[username] = (page.status_code, PAUSED in page.content)
     assert pages["mo"] == pages["nobody-here"] == (429, True)
-    unknown = AuditEvent.objects.get(action="login.paused", subject_id="")
+    unknown = AuditEvent.objects.get(action=CoreEvent.LOGIN_PAUSED, subject_id="")
     assert unknown.data["by"] == ["account"]
 
 
@@ -103,7 +104,7 @@ def test_failures_from_one_address_pause_it_for_every_account(mo: str, address_l
         _login(client, f"guess-{n}", "wrong-password-guess")
     page = _login(client, mo, PASSWORD)
     assert (page.status_code, PAUSED in page.content) == (429, True)
-    assert AuditEvent.objects.get(action="login.paused").data["by"] == ["address"]
+    assert AuditEvent.objects.get(action=CoreEvent.LOGIN_PAUSED).data["by"] == ["address"]
     # Someone else, elsewhere, signs in as usual.
     other = Client()
     assert _login(other, mo, PASSWORD, address="203.0.113.5").status_code == 302
@@ -161,4 +162,4 @@ def test_an_operator_lifts_an_accounts_pause_and_it_is_audited(mo: str, actor: A
     lift_pause(username=mo, actor=actor)
     assert _login(client, mo, PASSWORD).status_code == 302
     assert _signed_in(client)
-    assert AuditEvent.objects.filter(action="login.unpaused", subject_id="mo").count() == 1
+    assert AuditEvent.objects.filter(action=CoreEvent.LOGIN_UNPAUSED, subject_id="mo").count() == 1

@@ -10,9 +10,12 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from shieldwall.banks.events import BankEvent
+from shieldwall.banks.kinds import BankKind
 from shieldwall.core import apikeys
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Invalid
+from shieldwall.core.events import CoreEvent
 from shieldwall.core.models import ApiKey, AuditEvent
 from shieldwall.core.roles import DEFAULT_SCOPES, SCOPES
 from tests.cli_support import Shieldwall
@@ -64,7 +67,9 @@ def test_a_key_with_one_scope_makes_only_that_call(actor: Actor, granted: str) -
 def test_a_new_key_has_the_default_scopes_without_banks(actor: Actor) -> None:
     key, secret = apikeys.create_api_key(name="platform", actor=actor)
     assert key.scopes == sorted(DEFAULT_SCOPES)
-    assert AuditEvent.objects.get(action="apikey.create").data["scopes"] == sorted(DEFAULT_SCOPES)
+    assert AuditEvent.objects.get(action=CoreEvent.APIKEY_CREATED).data["scopes"] == sorted(
+        DEFAULT_SCOPES
+    )
     client = Client(headers={"Authorization": f"Bearer {secret}"})
     assert call(client, "scan").status_code == 200
     r = client.post("/api/v1/banks", {"name": "mine"}, content_type="application/json")
@@ -86,7 +91,7 @@ def test_changing_scopes_takes_effect_at_once_and_is_audited(actor: Actor) -> No
     assert call(client, "banks").status_code == 200  # now cached as allowed
     apikeys.set_api_key_scopes(name="platform", scopes=["scan"], actor=actor)
     assert call(client, "banks").status_code == 403
-    event = AuditEvent.objects.get(action="apikey.scopes")
+    event = AuditEvent.objects.get(action=CoreEvent.APIKEY_SCOPES_CHANGED)
     assert (event.data["from"], event.data["to"]) == (["banks", "scan"], ["scan"])
 
 
@@ -125,10 +130,10 @@ def test_banks_from_before_owners_get_their_owner_back_from_the_audit_log(actor:
     services.create_bank(name="theirs", actor=platform)
     services.create_bank(name="staffs", actor=actor)
     # Before the guard, any key could create a protected bank: it stays without an owner.
-    services.create_bank(name="verified", actor=actor, kind="verified_csam", reason="test")
+    services.create_bank(name="verified", actor=actor, kind=BankKind.VERIFIED_CSAM, reason="test")
     audit.record(
         actor=platform,
-        action="bank.create",
+        action=BankEvent.CREATED,
         subject_type="bank",
         subject_id=Bank.objects.get(name="verified").pk,
         data={"name": "verified"},
@@ -138,7 +143,7 @@ def test_banks_from_before_owners_get_their_owner_back_from_the_audit_log(actor:
     Bank.objects.filter(pk=squatted.pk).update(name="platform-removed")
     audit.record(
         actor=platform,
-        action="bank.create",
+        action=BankEvent.CREATED,
         subject_type="bank",
         subject_id=squatted.pk,
         data={"name": "platform-removed"},

@@ -9,6 +9,7 @@ from django.test import Client
 from shieldwall.core import staff
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Forbidden, Invalid, NotFound
+from shieldwall.core.events import CoreEvent
 from shieldwall.core.models import AuditEvent
 from shieldwall.core.roles import user_actor
 from tests.cli_support import Shieldwall
@@ -26,10 +27,11 @@ def test_roles_are_set_exactly_and_audited(actor: Actor) -> None:
     staff.create_staff_user(username="mo", roles=["moderator"], actor=actor, password=PASSWORD)
     staff.set_staff_roles(username="mo", roles=["lead", "moderator"], actor=actor)
     assert _roles("mo") == ["lead", "moderator"]
-    event = AuditEvent.objects.filter(action="staff.roles").get()
+    event = AuditEvent.objects.filter(action=CoreEvent.STAFF_ROLES_CHANGED).get()
     assert event.data == {"username": "mo", "from": ["moderator"], "to": ["lead", "moderator"]}
     staff.set_staff_roles(username="mo", roles=["lead", "moderator"], actor=actor)
-    assert AuditEvent.objects.filter(action="staff.roles").count() == 1  # no change, no event
+    # no change, no event
+    assert AuditEvent.objects.filter(action=CoreEvent.STAFF_ROLES_CHANGED).count() == 1
     with pytest.raises(Invalid):
         staff.set_staff_roles(username="mo", roles=["owner"], actor=actor)
     with pytest.raises(NotFound):
@@ -44,7 +46,7 @@ def test_a_disabled_user_cannot_sign_in_and_their_session_ends(actor: Actor) -> 
     staff.set_staff_active(username="mo", active=False, actor=actor)
     assert client.get("/desk/").status_code == 302  # back to the sign-in page
     assert not Client().login(username="mo", password=PASSWORD)
-    assert AuditEvent.objects.filter(action="staff.disable").count() == 1
+    assert AuditEvent.objects.filter(action=CoreEvent.STAFF_DISABLED).count() == 1
 
 
 def test_only_those_who_manage_staff_change_roles(actor: Actor) -> None:

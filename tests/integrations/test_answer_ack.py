@@ -9,6 +9,7 @@ import pytest
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
 from shieldwall.integrations import outbox, services
+from shieldwall.integrations.events import IntegrationEvent
 from shieldwall.integrations.models import Action, Delivery, DeliveryStatus
 from tests.integrations.receiver import Receiver
 
@@ -38,7 +39,9 @@ def test_an_ack_in_the_answer_is_recorded_with_the_delivery(
     assert (action.ack_status, action.ack_detail) == ("ignored", "no post p1")
     assert action.acked_at is not None
     assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
-    event = AuditEvent.objects.get(action="action.ack", subject_id=action.public_id)
+    event = AuditEvent.objects.get(
+        action=IntegrationEvent.ACTION_ACKED, subject_id=action.public_id
+    )
     assert event.actor == f"webhook:{endpoint_id}"
     assert event.data == {"status": "ignored", "detail": "no post p1", "via": "webhook_answer"}
 
@@ -56,7 +59,7 @@ def test_a_duplicate_delivery_does_not_overwrite_the_first_ack(
     assert outbox.deliver_due(10) == 1
     action.refresh_from_db()
     assert (action.ack_status, action.ack_detail) == ("applied", "")
-    assert AuditEvent.objects.filter(action="action.ack").count() == 1
+    assert AuditEvent.objects.filter(action=IntegrationEvent.ACTION_ACKED).count() == 1
 
 
 def test_an_ack_through_the_api_is_not_overwritten_by_a_late_answer(

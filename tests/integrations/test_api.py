@@ -1,6 +1,6 @@
 """The pull API as a platform uses it: pages in creation order, acks, JSON errors.
 
-Needs `integrations.pull_actions` in the `actions` scope (core.roles.SCOPE_PERMISSIONS).
+Needs `integrations.pull_actions` in the `actions` scope (the apps' permissions.GRANTS).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.test import Client
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
 from shieldwall.integrations import services
+from shieldwall.integrations.events import IntegrationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_ack_records_the_result_and_the_last_wins(api: Client, actor: Actor) -> 
     assert body["ack"]["status"] == "applied"
     assert body["ack"]["detail"] == ""
     assert body["ack"]["acked_at"].endswith("Z")
-    events = AuditEvent.objects.filter(action="action.ack", subject_id=action_id)
+    events = AuditEvent.objects.filter(action=IntegrationEvent.ACTION_ACKED, subject_id=action_id)
     assert [e.actor for e in events] == ["apikey:test-platform"] * 2
 
 

@@ -16,7 +16,9 @@ from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shieldwall.core.models import AuditEvent
 from shieldwall.integrations import outbox, services
+from shieldwall.integrations.events import IntegrationEvent
 from shieldwall.integrations.models import Action, Delivery, DeliveryStatus, WebhookEndpoint
+from shieldwall.subjects.kinds import SubjectType
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ def test_issue_action_creates_one_delivery_per_enabled_endpoint(actor: Actor) ->
     assert action.created_by == actor.label
     deliveries = list(Delivery.objects.filter(action=action))
     assert [(d.endpoint_id, d.status) for d in deliveries] == [(a.pk, DeliveryStatus.PENDING)]
-    event = AuditEvent.objects.get(action="action.issue")
+    event = AuditEvent.objects.get(action=IntegrationEvent.ACTION_ISSUED)
     assert event.subject_id == action.public_id
     assert event.data["subject_id"] == "p1"
 
@@ -54,7 +56,7 @@ def test_a_rolled_back_decision_leaves_no_action_and_no_delivery(actor: Actor) -
         decide_then_fail()
     assert not Action.objects.exists()
     assert not Delivery.objects.exists()
-    assert not AuditEvent.objects.filter(action="action.issue").exists()
+    assert not AuditEvent.objects.filter(action=IntegrationEvent.ACTION_ISSUED).exists()
 
 
 def test_action_payload_is_the_contract_json(actor: Actor) -> None:
@@ -98,7 +100,7 @@ def test_the_database_refuses_a_kind_with_the_wrong_subject() -> None:
         Action.objects.create(
             public_id="act_x",
             kind="remove_post",
-            subject_type="account",
+            subject_type=SubjectType.ACCOUNT,
             subject_id="a1",
             reason="r",
             created_at=timezone.now(),
@@ -164,7 +166,7 @@ def test_rotation_signs_with_both_secrets_for_a_while(actor: Actor) -> None:
     assert outbox.signing_secrets(endpoint, timezone.now()) == (new, old)
     later = timezone.now() + outbox.ROTATION_OVERLAP + timedelta(seconds=1)
     assert outbox.signing_secrets(endpoint, later) == (new,)
-    assert AuditEvent.objects.filter(action="webhook.rotate").count() == 1
+    assert AuditEvent.objects.filter(action=IntegrationEvent.WEBHOOK_ROTATED).count() == 1
     assert old not in json.dumps(list(AuditEvent.objects.values_list("data", flat=True)))
 
 
@@ -193,7 +195,7 @@ def test_ack_last_one_wins_and_each_is_audited(actor: Actor) -> None:
     services.ack_action(action_id=action.public_id, status="failed", detail="busy", actor=actor)
     acked = services.ack_action(action_id=action.public_id, status="applied", actor=actor)
     assert (acked.ack_status, acked.ack_detail) == ("applied", "")
-    assert AuditEvent.objects.filter(action="action.ack").count() == 2
+    assert AuditEvent.objects.filter(action=IntegrationEvent.ACTION_ACKED).count() == 2
     with pytest.raises(Invalid):
         services.ack_action(action_id=action.public_id, status="done", actor=actor)
     with pytest.raises(NotFound):
@@ -210,7 +212,7 @@ def test_retry_dead_sets_deliveries_pending_again(actor: Actor) -> None:
     d = Delivery.objects.get()
     assert (d.status, d.attempts) == (DeliveryStatus.PENDING, 0)
     assert services.retry_dead(delivery_ids=None, actor=actor) == 0
-    assert AuditEvent.objects.filter(action="webhook.retry_dead").count() == 1
+    assert AuditEvent.objects.filter(action=IntegrationEvent.WEBHOOK_DEAD_RETRIED).count() == 1
 
 
 def test_every_verb_checks_its_permission() -> None:

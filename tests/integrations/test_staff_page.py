@@ -9,6 +9,7 @@ from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
 from shieldwall.core.staff import create_staff_user
 from shieldwall.integrations import services
+from shieldwall.integrations.events import IntegrationEvent
 from shieldwall.integrations.models import Delivery, DeliveryStatus
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,9 @@ def test_retry_needs_the_csrf_token_and_is_audited(actor: Actor, dead: Delivery)
     assert r.status_code == 302
     d = Delivery.objects.get(pk=dead.pk)
     assert (d.status, d.attempts) == (DeliveryStatus.PENDING, 0)
-    assert AuditEvent.objects.get(action="webhook.retry_dead").actor == "user:staff1"
+    assert (
+        AuditEvent.objects.get(action=IntegrationEvent.WEBHOOK_DEAD_RETRIED).actor == "user:staff1"
+    )
     follow = client.get("/staff/webhooks/dead")
     assert b"1 deliveries will be retried now." in follow.content
     assert b"No dead deliveries." in follow.content

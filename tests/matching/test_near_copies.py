@@ -7,6 +7,7 @@ from django.test import Client
 from tests.photos import BANKED, NEAR_COPY_EDITS, jpeg, ordinary_photos, photo
 
 from shieldwall.banks import services as banks
+from shieldwall.banks.kinds import BankAction, BankKind, SignalType
 from shieldwall.banks.models import BankEntry
 from shieldwall.cases import services as cases
 from shieldwall.cases.models import Case
@@ -15,6 +16,7 @@ from shieldwall.matching.models import ScanSignal
 from shieldwall.matching.services import scan_bytes
 from shieldwall.media import hamming, hash_bytes
 from shieldwall.reports.services import ReportIn, submit_report
+from shieldwall.subjects.kinds import SubjectType
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ def _remove_post(actor: Actor, data: bytes, post: str = "p1") -> Case:
     stored, _ = submit_report(
         report=ReportIn(
             idempotency_key=f"r-{post}",
-            subject_type="post",
+            subject_type=SubjectType.POST,
             subject_id=post,
             has_media=True,
             path=list(CSE),
@@ -71,7 +73,7 @@ def test_a_removal_banks_near_copies_that_point_at_their_original(
     actor: Actor, removed: Case
 ) -> None:
     entries = BankEntry.objects.filter(bank__name=cases.REMOVED_BANK)
-    original = entries.get(signal_type="pdq", variant_of__isnull=True)
+    original = entries.get(signal_type=SignalType.PDQ, variant_of__isnull=True)
     variants = entries.filter(variant_of=original)
     assert entries.count() == 3 + variants.count()  # md5, sha256, pdq, and the near copies
     assert 45 <= variants.count() <= 55
@@ -91,7 +93,7 @@ def test_a_near_copy_match_says_which_original_it_stands_for_to_staff_only(
 ) -> None:
     data = NEAR_COPY_EDITS["rotated_3"](photo(REMOVED))
     original = BankEntry.objects.get(
-        bank__name=cases.REMOVED_BANK, signal_type="pdq", variant_of__isnull=True
+        bank__name=cases.REMOVED_BANK, signal_type=SignalType.PDQ, variant_of__isnull=True
     )
     verdict = scan_bytes(data=data, actor=actor)  # the operator: every detail
     assert verdict.verdict == "block"
@@ -110,10 +112,12 @@ def _upload(data: bytes):  # type: ignore[no-untyped-def]
 
 
 def test_media_added_from_bytes_banks_near_copies_that_follow_it(actor: Actor) -> None:
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     added = banks.add_media(bank_name="b", data=jpeg(photo("coffee")), actor=actor)
     assert added.variants >= 40
-    original = BankEntry.objects.get(bank__name="b", signal_type="pdq", variant_of__isnull=True)
+    original = BankEntry.objects.get(
+        bank__name="b", signal_type=SignalType.PDQ, variant_of__isnull=True
+    )
     edit = NEAR_COPY_EDITS["cropped_centre_10"](photo("coffee"))
     assert scan_bytes(data=edit, actor=actor).verdict == "block"
     banks.set_entry_enabled(bank_name="b", entry_id=original.pk, enabled=False, actor=actor)
@@ -121,12 +125,12 @@ def test_media_added_from_bytes_banks_near_copies_that_follow_it(actor: Actor) -
     assert scan_bytes(data=edit, actor=actor).verdict == "allow"
     removed = banks.remove_entries(bank_name="b", entry_ids=[original.pk], actor=actor)
     assert removed == 1 + added.variants
-    assert not BankEntry.objects.filter(bank__name="b", signal_type="pdq").exists()
+    assert not BankEntry.objects.filter(bank__name="b", signal_type=SignalType.PDQ).exists()
 
 
 def test_imported_hash_lists_get_no_near_copies(actor: Actor) -> None:
     h = hash_bytes(jpeg(photo("coffee")))
-    banks.create_bank(name="list", actor=actor, action="block")
+    banks.create_bank(name="list", actor=actor, action=BankAction.BLOCK)
     text = f"signal_type,value\nmd5,{h.md5}\npdq,{h.pdq}\n"
     assert banks.import_csv(bank_name="list", text=text, actor=actor).added == 2
     assert BankEntry.objects.filter(bank__name="list").count() == 2
@@ -137,7 +141,7 @@ def test_imported_hash_lists_get_no_near_copies(actor: Actor) -> None:
 def test_no_ordinary_photo_matches_or_comes_near_the_banked_ones(actor: Actor) -> None:
     """51 ordinary pictures (see tests.photos.ordinary_photos) against six banked photos and
     their near copies: nothing within the threshold (31), nothing within the review radius."""
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     for name in BANKED:
         banks.add_media(bank_name="b", data=jpeg(photo(name)), actor=actor, note=name)
     assert BankEntry.objects.filter(variant_of__isnull=False).count() >= 6 * 40
@@ -158,7 +162,11 @@ def test_a_near_copy_of_verified_media_is_tier_one_but_must_still_be_looked_at(
     # Our guess at an edit of verified media raises the case to the top, but acting without
     # viewing needs the verified media itself.
     banks.create_bank(
-        name="verified", actor=actor, kind="verified_csam", action="review", reason="test"
+        name="verified",
+        actor=actor,
+        kind=BankKind.VERIFIED_CSAM,
+        action=BankAction.REVIEW,
+        reason="test",
     )
     banks.add_media(bank_name="verified", data=jpeg(photo(REMOVED)), actor=actor, reason="test")
     edit = NEAR_COPY_EDITS["cropped_centre_10"](photo(REMOVED))
@@ -166,7 +174,7 @@ def test_a_near_copy_of_verified_media_is_tier_one_but_must_still_be_looked_at(
     stored, _ = submit_report(
         report=ReportIn(
             idempotency_key="r-p2",
-            subject_type="post",
+            subject_type=SubjectType.POST,
             subject_id="p2",
             has_media=True,
             path=list(CSE),

@@ -5,6 +5,7 @@ from PIL import ImageOps
 from tests.photos import BANKED, EDITS, OTHERS, jpeg, photo
 
 from shieldwall.banks import services as banks
+from shieldwall.banks.kinds import BankAction
 from shieldwall.core.actors import Actor
 from shieldwall.matching.registry import registry
 from shieldwall.matching.services import QueryHashes, lookup_hashes, scan_bytes
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def photo_bank(actor: Actor) -> str:
-    banks.create_bank(name="photos", actor=actor, action="block")
+    banks.create_bank(name="photos", actor=actor, action=BankAction.BLOCK)
     for name in BANKED:
         banks.add_media(bank_name="photos", data=jpeg(photo(name)), actor=actor, note=name)
     return "photos"
@@ -47,10 +48,10 @@ def test_exact_copy_matches_every_signal(photo_bank: str, actor: Actor) -> None:
 
 def test_block_wins_over_review(actor: Actor) -> None:
     data = jpeg(photo("chelsea"))
-    banks.create_bank(name="look", actor=actor, action="review")
+    banks.create_bank(name="look", actor=actor, action=BankAction.REVIEW)
     banks.add_media(bank_name="look", data=data, actor=actor)
     assert scan_bytes(data=data, actor=actor).verdict == "review"
-    banks.create_bank(name="stop", actor=actor, action="block")
+    banks.create_bank(name="stop", actor=actor, action=BankAction.BLOCK)
     banks.add_media(bank_name="stop", data=data, actor=actor)
     verdict = scan_bytes(data=data, actor=actor)
     assert verdict.verdict == "block"
@@ -59,7 +60,7 @@ def test_block_wins_over_review(actor: Actor) -> None:
 
 def test_disabled_bank_and_entries_do_not_match(actor: Actor) -> None:
     data = jpeg(photo("astronaut"))
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     added = banks.add_media(bank_name="b", data=data, actor=actor)
     banks.update_bank(name="b", actor=actor, enabled=False)
     assert scan_bytes(data=data, actor=actor).verdict == "allow"
@@ -70,7 +71,7 @@ def test_disabled_bank_and_entries_do_not_match(actor: Actor) -> None:
 
 
 def test_per_bank_threshold(actor: Actor) -> None:
-    banks.create_bank(name="strict", actor=actor, action="block", pdq_threshold=0)
+    banks.create_bank(name="strict", actor=actor, action=BankAction.BLOCK, pdq_threshold=0)
     banks.add_media(bank_name="strict", data=jpeg(photo("rocket")), actor=actor)
     edited = EDITS["jpeg_q30"](photo("rocket"))
     assert scan_bytes(data=edited, actor=actor).verdict == "allow"
@@ -80,7 +81,7 @@ def test_per_bank_threshold(actor: Actor) -> None:
 
 def test_low_quality_hashes_are_not_used_for_perceptual_matching(actor: Actor) -> None:
     flat = "a" * 64
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     banks.add_hashes(bank_name="b", rows=[banks.HashRow("pdq", flat)], actor=actor)
     assert lookup_hashes(q=QueryHashes(pdq=flat, pdq_quality=100), actor=actor).verdict == "block"
     assert lookup_hashes(q=QueryHashes(pdq=flat, pdq_quality=49), actor=actor).verdict == "allow"
@@ -95,7 +96,7 @@ def test_low_quality_hashes_are_not_used_for_perceptual_matching(actor: Actor) -
 
 def test_index_follows_bank_changes_without_restart(actor: Actor, settings) -> None:  # type: ignore[no-untyped-def]
     data = jpeg(ImageOps.mirror(photo("coffee")))
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     assert scan_bytes(data=data, actor=actor).verdict == "allow"
     before = {b.name: b.version for b in registry.banks()}
     banks.add_media(bank_name="b", data=jpeg(photo("coffee")), actor=actor)
@@ -113,10 +114,10 @@ def test_scan_with_media_id_keeps_its_hashes(actor: Actor) -> None:
 
 
 def test_other_threads_match_on_the_last_snapshot_while_one_rebuilds(actor: Actor) -> None:
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     banks.add_media(bank_name="b", data=jpeg(photo("coffee")), actor=actor)
     first = registry.banks()
-    banks.update_bank(name="b", actor=actor, action="review")
+    banks.update_bank(name="b", actor=actor, action=BankAction.REVIEW)
     registry._lock.acquire()  # another thread is rebuilding
     try:
         during = registry.banks()

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.photos import jpeg, photo
 
 from shieldwall.banks import services as banks
+from shieldwall.banks.kinds import BankAction
 from shieldwall.banks.models import Bank, BankEntry, EntrySource, SignalType
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
@@ -55,7 +56,7 @@ def _plan(sql: str) -> str:
 
 def test_exact_hashes_are_found_through_the_index_in_a_big_bank(actor: Actor) -> None:
     data = jpeg(photo("coffee"))
-    bank = banks.create_bank(name="big", actor=actor, action="block")
+    bank = banks.create_bank(name="big", actor=actor, action=BankAction.BLOCK)
     _fill(bank)
     md5, sha256 = hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest()
     banks.add_hashes(
@@ -83,7 +84,7 @@ def test_exact_hashes_are_found_through_the_index_in_a_big_bank(actor: Actor) ->
 
 def test_a_scan_writes_nothing_on_the_audit_chain(actor: Actor) -> None:
     data = jpeg(photo("chelsea"))
-    banks.create_bank(name="b", actor=actor, action="block")
+    banks.create_bank(name="b", actor=actor, action=BankAction.BLOCK)
     banks.add_media(bank_name="b", data=data, actor=actor)
     before = AuditEvent.objects.count()
     with CaptureQueriesContext(connection) as ctx:

@@ -4,6 +4,7 @@ import pytest
 from tests.conftest import VIDEO_DIR
 
 from shieldwall.banks import services as banks
+from shieldwall.banks.kinds import BankAction
 from shieldwall.core.actors import Actor
 from shieldwall.matching.services import scan_bytes
 
@@ -20,7 +21,7 @@ MATCHING = [
 
 @pytest.fixture
 def chair_bank(actor: Actor) -> str:
-    banks.create_bank(name="videos", actor=actor, action="block")
+    banks.create_bank(name="videos", actor=actor, action=BankAction.BLOCK)
     added = banks.add_media(
         bank_name="videos",
         data=(VIDEO_DIR / "chair-orig-22-sd-bar.mp4").read_bytes(),
@@ -58,7 +59,7 @@ def test_still_frame_of_banked_video_matches(chair_bank: str, actor: Actor) -> N
 
 
 def test_banked_clip_inside_a_longer_upload_matches(actor: Actor) -> None:
-    banks.create_bank(name="clips", actor=actor, action="review", video_query_pct=100)
+    banks.create_bank(name="clips", actor=actor, action=BankAction.REVIEW, video_query_pct=100)
     banks.add_media(
         bank_name="clips", data=(VIDEO_DIR / "chair-19-sd-bar.mp4").read_bytes(), actor=actor
     )

@@ -10,6 +10,7 @@ from django.test import Client
 from tests.photos import jpeg, photo
 
 from shieldwall.banks import services as banks
+from shieldwall.banks.kinds import BankAction
 from shieldwall.core import apikeys
 from shieldwall.core.actors import Actor
 from shieldwall.media import hash_bytes
@@ -25,7 +26,9 @@ def platform(actor: Actor) -> Client:
 
 
 def _bank(actor: Actor, name: str, kind: str, data: bytes) -> None:
-    banks.create_bank(name=name, actor=actor, kind=kind, action="block", reason="test bank")
+    banks.create_bank(
+        name=name, actor=actor, kind=kind, action=BankAction.BLOCK, reason="test bank"
+    )
     banks.add_media(bank_name=name, data=data, actor=actor, reason="test bank")
 
 

@@ -12,6 +12,7 @@ from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Forbidden, Invalid
 from shieldwall.core.models import AuditEvent
 from shieldwall.subjects import services
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.models import (
     Account,
     Hashtag,
@@ -353,7 +354,7 @@ def test_one_audit_event_per_batch(actor: Actor) -> None:
     before = AuditEvent.objects.count()
     batch = [post(f"p{n}", minutes=n) for n in range(50)]
     ingest(actor, *batch)
-    events = list(AuditEvent.objects.filter(action="events.ingest"))
+    events = list(AuditEvent.objects.filter(action=SubjectEvent.EVENTS_INGESTED))
     assert AuditEvent.objects.count() == before + 1
     assert len(events) == 1
     data = events[0].data

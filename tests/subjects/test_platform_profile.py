@@ -8,6 +8,7 @@ from django.test import Client
 from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Forbidden, Invalid
 from shieldwall.core.models import AuditEvent
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.links import LinkError, LinkMap, compile_pattern, normalise_host
 from shieldwall.subjects.profile import media_url_shown, read_public_link, set_platform_profile
 from tests.subjects.platform import HOST, LINKS, MEDIA_HOST, register
@@ -120,7 +121,7 @@ def test_the_platform_registers_its_profile_over_the_api(api: Client) -> None:
     assert (out["changed"], out["updated_by"]) == (True, "apikey:test-platform")
     again = api.put("/api/v1/platform", body, content_type="application/json")
     assert again.json()["changed"] is False  # a platform registering on every start
-    assert AuditEvent.objects.filter(action="platform.profile_set").count() == 1
+    assert AuditEvent.objects.filter(action=SubjectEvent.PROFILE_SET).count() == 1
     assert api.get("/api/v1/platform").json()["media_hosts"] == [MEDIA_HOST]
 
 
@@ -146,7 +147,7 @@ def test_a_bad_profile_is_a_json_422_naming_the_field(
     assert r.status_code == 422, r.content
     error = r.json()["error"]
     assert error["field"] == field
-    assert not AuditEvent.objects.filter(action="platform.profile_set").exists()
+    assert not AuditEvent.objects.filter(action=SubjectEvent.PROFILE_SET).exists()
 
 
 @pytest.mark.django_db

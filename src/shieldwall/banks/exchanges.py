@@ -53,13 +53,14 @@ from threatexchange.signal_type.sha256 import VideoSHA256Signal
 from threatexchange.signal_type.signal_base import SignalType as TXSignalType
 
 from shieldwall.banks import guard
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.models import BankEntry, BankExchange, EntrySource, ExchangeApi, SignalType
+from shieldwall.banks.permissions import MANAGE_BANKS, MANAGE_PROTECTED_BANKS, VIEW_BANKS
 from shieldwall.banks.services import HashRow, add_hashes, get_bank, remove_entries
 from shieldwall.banks.signals import SignalValueError, normalise_value
 from shieldwall.core import audit, egress
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import Actor, ActorKind, require
 from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from shieldwall.core.roles import MANAGE_BANKS, MANAGE_PROTECTED_BANKS, VIEW_BANKS
 
 # threatexchange's signal names (and ours, accepted in files) -> the bank's signal type.
 # threatexchange's video_md5/video_sha256 are digests of the file bytes, as ours are.
@@ -175,7 +176,7 @@ def add_exchange(
 ) -> BankExchange:
     """Attach a hash exchange to a bank (one per bank); its secrets stay in the environment."""
     require(actor, MANAGE_BANKS)
-    if actor.kind == "apikey":
+    if actor.kind == ActorKind.APIKEY:
         # Exchanges read files and call URLs on the server: an operator's decision.
         raise Forbidden("forbidden", "Platform API keys cannot configure hash exchanges.")
     require(actor, MANAGE_PROTECTED_BANKS)  # a bank an exchange fills is protected
@@ -194,7 +195,7 @@ def add_exchange(
         exchange = BankExchange.objects.create(bank=bank, api=api, config=cleaned)
         audit.record(
             actor=actor,
-            action="bank.exchange.add",
+            action=BankEvent.EXCHANGE_ADDED,
             subject_type="bank_exchange",
             subject_id=exchange.pk,
             data={"bank": bank.name, "api": api, "config": cleaned, "reason": reason},
@@ -307,7 +308,7 @@ def _apply(
         exchange.save(update_fields=["checkpoint", "last_fetch_at", "last_error"])
         audit.record(
             actor=actor,
-            action="bank.exchange.sync",
+            action=BankEvent.EXCHANGE_SYNCED,
             subject_type="bank_exchange",
             subject_id=exchange.pk,
             data={**result.as_dict(), "reason": reason},
@@ -324,7 +325,7 @@ def _record_failure(exchange_id: int, exc: ServiceError, *, actor: Actor) -> Non
         exchange.save(update_fields=["last_error"])
         audit.record(
             actor=actor,
-            action="bank.exchange.sync_failed",
+            action=BankEvent.EXCHANGE_SYNC_FAILED,
             subject_type="bank_exchange",
             subject_id=exchange.pk,
             data={

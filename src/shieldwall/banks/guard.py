@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from shieldwall.banks.kinds import PROTECTED_KINDS, RESERVED_NAMES, BankKind
 from shieldwall.banks.models import Bank, BankExchange
-from shieldwall.core.actors import Actor, require
-from shieldwall.core.errors import Forbidden, Invalid
-from shieldwall.core.models import ApiKey
-from shieldwall.core.roles import (
+from shieldwall.banks.permissions import (
     EXPORT_PROTECTED_BANKS,
     MANAGE_BANKS,
     MANAGE_PROTECTED_BANKS,
     VIEW_BANKS,
 )
+from shieldwall.core.actors import Actor, ActorKind, require
+from shieldwall.core.errors import Forbidden, Invalid
+from shieldwall.core.models import ApiKey
 
 MAX_REASON = 500
 SYSTEM_REASON = "automatic"
@@ -46,7 +46,7 @@ def clean_reason(reason: str) -> str:
 
 def key_of(actor: Actor) -> ApiKey | None:
     """The API key behind a platform actor (None for anyone else)."""
-    if actor.kind != "apikey":
+    if actor.kind != ActorKind.APIKEY:
         return None
     return ApiKey.objects.filter(name=actor.name).first()
 
@@ -63,7 +63,7 @@ def reason_for(*, actor: Actor, reason: str, what: str) -> str:
     reason = clean_reason(reason)
     if reason:
         return reason
-    if actor.kind == "system":
+    if actor.kind == ActorKind.SYSTEM:
         return SYSTEM_REASON
     raise Invalid(
         "reason_required",
@@ -74,7 +74,7 @@ def reason_for(*, actor: Actor, reason: str, what: str) -> str:
 
 def _staff_with_reason(*, actor: Actor, permission: str, reason: str, what: str) -> str:
     """The reason to record for a protected-bank act, or Forbidden / Invalid (reason missing)."""
-    if actor.kind == "apikey":
+    if actor.kind == ActorKind.APIKEY:
         raise Forbidden("protected_bank", f"{what}: platform API keys cannot do this.")
     require(actor, permission)
     return reason_for(actor=actor, reason=reason, what=what)
@@ -90,7 +90,7 @@ def check_create(*, name: str, kind: str, actor: Actor, reason: str = "") -> str
     """The reason to record for creating a bank of this kind, or why the actor may not."""
     require(actor, MANAGE_BANKS)
     reason = clean_reason(reason)
-    if actor.kind == "apikey":
+    if actor.kind == ActorKind.APIKEY:
         if kind != BankKind.CUSTOM:
             raise Forbidden(
                 "protected_kind",
@@ -117,7 +117,7 @@ def check_change(*, bank: Bank, actor: Actor, reason: str = "", new_kind: str | 
         return _staff_with_reason(
             actor=actor, permission=MANAGE_PROTECTED_BANKS, reason=reason, what=_label(bank)
         )
-    if actor.kind == "apikey" and not _owns(bank, actor):
+    if actor.kind == ActorKind.APIKEY and not _owns(bank, actor):
         raise Forbidden("not_bank_owner", f"Bank {bank.name!r} was not created with this API key.")
     if new_kind is not None and new_kind != bank.kind:
         return check_create(name=bank.name, kind=new_kind, actor=actor, reason=reason)
@@ -133,6 +133,6 @@ def check_read_hashes(*, bank: Bank, actor: Actor, reason: str = "") -> tuple[bo
         return True, _staff_with_reason(
             actor=actor, permission=EXPORT_PROTECTED_BANKS, reason=reason, what=what
         )
-    if actor.kind == "apikey" and not _owns(bank, actor):
+    if actor.kind == ActorKind.APIKEY and not _owns(bank, actor):
         raise Forbidden("not_bank_owner", f"Bank {bank.name!r} was not created with this API key.")
     return False, reason

@@ -97,7 +97,7 @@ class BankEntry(models.Model):
             models.UniqueConstraint(
                 fields=["bank", "signal_type", "value"],
                 name="bank_entry_unique_hash",
-                condition=~models.Q(signal_type="vpdq"),
+                condition=~models.Q(signal_type=SignalType.VPDQ),
             )
         ]
         indexes = [
@@ -105,7 +105,7 @@ class BankEntry(models.Model):
             models.Index(
                 fields=["signal_type", "value"],
                 name="bank_entry_exact_lookup",
-                condition=~models.Q(signal_type="vpdq"),
+                condition=~models.Q(signal_type=SignalType.VPDQ),
             ),
             models.Index(fields=["bank", "external_id"]),
             models.Index(

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q
 from django.utils.text import slugify
 
 from shieldwall.banks import changes, guard
+from shieldwall.banks.events import BankEvent
 from shieldwall.banks.models import (
     Bank,
     BankAction,
@@ -20,6 +21,7 @@ from shieldwall.banks.models import (
     EntrySource,
     SignalType,
 )
+from shieldwall.banks.permissions import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.banks.signals import (
     Frame,
     SignalValueError,
@@ -31,7 +33,6 @@ from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.core.limits import hash_media, refusal
-from shieldwall.core.roles import MANAGE_BANKS, VIEW_BANKS
 from shieldwall.media.errors import MediaError
 from shieldwall.media.hashing import MediaHashes
 from shieldwall.media.nearcopy import NearCopy
@@ -197,7 +198,7 @@ def create_bank(
                 data["owner"] = owner.name
             audit.record(
                 actor=actor,
-                action="bank.create",
+                action=BankEvent.CREATED,
                 subject_type="bank",
                 subject_id=bank.pk,
                 data=_with_reason(data, reason),
@@ -251,7 +252,7 @@ def update_bank(
             bank.save()
             audit.record(
                 actor=actor,
-                action="bank.update",
+                action=BankEvent.UPDATED,
                 subject_type="bank",
                 subject_id=bank.pk,
                 data=_with_reason({"name": name, "changes": changes}, reason),
@@ -282,7 +283,7 @@ def add_hashes(
         result = _insert(bank, entries, [row.variant_of for row in rows])
         audit.record(
             actor=actor,
-            action="bank.entries.add",
+            action=BankEvent.ENTRIES_ADDED,
             subject_type="bank",
             subject_id=bank.pk,
             data=_with_reason(
@@ -472,7 +473,7 @@ def import_csv(*, bank_name: str, text: str, actor: Actor, reason: str = "") -> 
     )
 
 
-def _hashes_handed_out(*, bank: Bank, actor: Actor, reason: str, action: str) -> None:
+def _hashes_handed_out(*, bank: Bank, actor: Actor, reason: str, action: BankEvent) -> None:
     """Refuse, or let the bank's hashes out (auditing it when the bank is protected)."""
     protected, reason = guard.check_read_hashes(bank=bank, actor=actor, reason=reason)
     if protected:
@@ -496,7 +497,7 @@ def export_csv(
     require(actor, VIEW_BANKS)
     bank = get_bank(bank_name)
     with transaction.atomic():
-        _hashes_handed_out(bank=bank, actor=actor, reason=reason, action="bank.export")
+        _hashes_handed_out(bank=bank, actor=actor, reason=reason, action=BankEvent.EXPORTED)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_HEADER)
@@ -520,7 +521,7 @@ def list_entries(
     require(actor, VIEW_BANKS)
     bank = get_bank(bank_name)
     with transaction.atomic():
-        _hashes_handed_out(bank=bank, actor=actor, reason=reason, action="bank.entries.read")
+        _hashes_handed_out(bank=bank, actor=actor, reason=reason, action=BankEvent.ENTRIES_READ)
         page = bank.entries.filter(id__gt=after_id).order_by("id")[: max(1, min(limit, 1000))]
         return list(page)
 
@@ -548,7 +549,7 @@ def set_entry_enabled(
             _bump(bank)
             audit.record(
                 actor=actor,
-                action="bank.entry.enable" if enabled else "bank.entry.disable",
+                action=BankEvent.ENTRY_ENABLED if enabled else BankEvent.ENTRY_DISABLED,
                 subject_type="bank_entry",
                 subject_id=entry.pk,
                 data=_with_reason({"bank": bank.name, "signal_type": entry.signal_type}, reason),
@@ -590,7 +591,7 @@ def remove_entries(
             _bump(bank)
             audit.record(
                 actor=actor,
-                action="bank.entries.remove",
+                action=BankEvent.ENTRIES_REMOVED,
                 subject_type="bank",
                 subject_id=bank.pk,
                 data=_with_reason(

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shieldwall.cases.events import CaseEvent
 from shieldwall.cases.models import Case, CaseComment, CaseState
 from shieldwall.cases.services import ORIGIN_PREFIX
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM
 from shieldwall.integrations.queries import ActionState, refused_actions
-from shieldwall.reports.models import Report, ReportStatus
+from shieldwall.reports.models import Report
+from shieldwall.reports.services import mark_in_review
 
 # Refusals of actions older than this are no longer looked for (they were followed up then).
 LOOK_BACK = timedelta(days=14)
@@ -66,16 +68,14 @@ def _follow_up(case: Case, refused: list[ActionState]) -> None:
         except IntegrityError:  # another case about the subject is open: it carries on there
             case.refresh_from_db()
         if reopened:
-            Report.objects.filter(case_link__case=case).update(
-                status=ReportStatus.IN_REVIEW, decided_at=None
-            )
+            mark_in_review(Report.objects.filter(case_link__case=case))
             lines.insert(0, f"Reopened: the decision “{decided}” did not take on the platform.")
     case.platform_refusals = [*case.platform_refusals, *(a.public_id for a in refused)]
     case.save(update_fields=["platform_refusals", "updated_at"])
     CaseComment.objects.create(case=case, author=SYSTEM.label, text=" ".join(lines)[:5000])
     audit.record(
         actor=SYSTEM,
-        action="case.platform_refused",
+        action=CaseEvent.PLATFORM_REFUSED,
         subject_type="case",
         subject_id=case.public_id,
         data={

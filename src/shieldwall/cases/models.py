@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shieldwall.reports.categories import Category, CseReason
 from shieldwall.reports.models import Report
+from shieldwall.subjects.kinds import SubjectType
 
 
 class CaseState(models.TextChoices):
@@ -15,12 +17,16 @@ class CaseState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class Decision(models.TextChoices):
+class DecisionKind(models.TextChoices):
+    """The decisions Shieldwall knows, by stored value (the keys of `cases.decisions`)."""
+
     REMOVED_POST = "removed_post", "Post removed"
     REMOVED_MEDIA = "removed_media", "Media removed"
     SUSPENDED_ACCOUNT = "suspended_account", "Account suspended"
     SUPPRESSED_HASHTAG = "suppressed_hashtag", "Hashtag suppressed"
     NO_VIOLATION = "no_violation", "No violation"
+    # Automated and interim: the case stays open for review (never a case's closing decision).
+    LIMITED_POST = "limited_post", "Post limited until review"
 
 
 class Tier(models.IntegerChoices):
@@ -36,15 +42,15 @@ class Case(models.Model):
     """What moderators work: one subject, its reports, its priority and its deadline."""
 
     public_id = models.CharField(max_length=40, unique=True)
-    subject_type = models.CharField(max_length=16)  # post, account, hashtag
+    subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
     subject_id = models.CharField(max_length=200)
     account_id = models.CharField(max_length=200, blank=True, db_index=True)
-    category = models.CharField(max_length=40)
-    cse_reason = models.CharField(max_length=40, blank=True)
+    category = models.CharField(max_length=40, choices=Category.choices)
+    cse_reason = models.CharField(max_length=40, choices=CseReason.choices, blank=True)
     tier = models.PositiveSmallIntegerField(choices=Tier.choices)
     signals = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.OPEN)
-    decision = models.CharField(max_length=24, choices=Decision.choices, blank=True)
+    decision = models.CharField(max_length=24, choices=DecisionKind.choices, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -69,6 +75,13 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["state", "tier", "deadline_at"], name="case_queue_order"),
             models.Index(fields=["subject_type", "subject_id", "state"], name="case_subject"),
+            # /metrics reads the oldest case still open in each tier at every scrape: one
+            # index probe, however many cases are open (cases/metrics.py).
+            models.Index(
+                fields=["tier", "opened_at"],
+                condition=models.Q(state__in=["open", "acknowledged", "escalated"]),
+                name="case_open_age",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -158,3 +171,52 @@ class TrustedFlagger(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Decision(models.Model):
+    """One decision as statements of reasons and appeals read it: who or what decided, on
+    which grounds, about which subjects (every copy taken down), and the actions it issued.
+
+    Written in the transaction of the decision itself, for desk, bulk and automated ones;
+    never changed afterwards (a decision taken again is a new record)."""
+
+    public_id = models.CharField(max_length=40, unique=True)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="decision_records"
+    )
+    # The grounds: the decision's key in the registry (or a removal request's own policy),
+    # the category it was taken under, and the decider's free note.
+    key = models.CharField(max_length=40)
+    category = models.CharField(max_length=40, choices=Category.choices)
+    note = models.TextField(blank=True)
+    actor = models.CharField(max_length=200, help_text="actor label, e.g. user:NAME")
+    automated = models.BooleanField(default=False)
+    decided_at = models.DateTimeField(db_index=True)
+    actions = models.ManyToManyField("integrations.Action", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.key} by {self.actor}"
+
+
+class DecisionSubject(models.Model):
+    """A subject a decision was about: the case's own and every copy it took down."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="subjects")
+    subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
+    subject_id = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="decision_subject_lookup")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "subject_type", "subject_id"], name="decision_subject_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id} in {self.decision_id}"

@@ -1,7 +1,8 @@
-"""Posts as the desk shows them: text, author, media tiles (blurred until revealed), reach.
+"""Posts as the desk reads them: text, author, media, reach (values; the desk words them).
 
 The case's own post and every post reported with it ("Add another post", copies of its
-media elsewhere) are shown alike, so a moderator judges each before it is removed.
+media elsewhere) are read alike, so a moderator judges each before it is removed. Every
+read goes through `subjects.reads`, batched for all the posts of a page.
 """
 
 from __future__ import annotations
@@ -11,32 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
-from shieldwall.subjects.profile import media_url_shown
+from shieldwall.subjects import reads
+from shieldwall.subjects.reads import ReachSample as ReachPoint
 
 MAX_REACH_SAMPLES = 60
 
-
-@dataclass(frozen=True)
-class ReachPoint:
-    """A post's cumulative reach at one moment."""
-
-    at: datetime
-    views: int
-    reshares: int
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Reach over time, with the polyline of a small sparkline (120 x 32)."""
-
-    points: tuple[ReachPoint, ...]
-    views_line: str
-    reshares_line: str
-
-    @property
-    def latest(self) -> ReachPoint | None:
-        return self.points[-1] if self.points else None
+__all__ = ["MAX_REACH_SAMPLES", "MediaItem", "PostCard", "ReachPoint", "media_items"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +38,7 @@ class MediaItem:
 
 @dataclass(frozen=True)
 class PostCard:
-    """One post reported with the case, as the desk shows it."""
+    """One post reported with the case, as read from what the platform told us."""
 
     post_id: str
     known: bool  # the platform has told us about it
@@ -68,63 +49,32 @@ class PostCard:
     deleted: bool
     media: tuple[MediaItem, ...]
     media_in_case: int  # of its media, how many the case's Media section already shows
-    reach: Reach | None
-
-    @property
-    def dom_id(self) -> str:
-        """A stable element id for the card."""
-        return "post-" + hashlib.sha256(self.post_id.encode()).hexdigest()[:12]
+    reach: tuple[ReachPoint, ...]  # oldest first; empty when none was sent
 
 
-def _sparkline(values: list[int], width: int = 120, height: int = 32) -> str:
-    if len(values) < 2:
-        return ""
-    top = max(values) or 1
-    step = width / (len(values) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
-    )
-
-
-def reach_of(post_id: str) -> Reach:
-    """A post's views and reshares over time (the newest samples)."""
-    samples = list(
-        PostMetrics.objects.filter(post__post_id=post_id)
-        .order_by("-at")
-        .values_list("at", "views", "reshares")[:MAX_REACH_SAMPLES]
-    )
-    samples.reverse()
-    points = tuple(ReachPoint(at, views, reshares) for at, views, reshares in samples)
-    return Reach(
-        points,
-        _sparkline([p.views for p in points]),
-        _sparkline([p.reshares for p in points]),
-    )
+def reach_points(post_ids: Iterable[str]) -> dict[str, tuple[ReachPoint, ...]]:
+    """Each post's views and reshares over time (its newest samples), oldest first."""
+    found = reads.reach_samples(post_ids, newest=MAX_REACH_SAMPLES)
+    return {post_id: tuple(samples) for post_id, samples in found.items()}
 
 
 def media_items(
-    media_ids: Sequence[str], *, known_types: dict[str, str] | None = None
+    media_ids: Sequence[str],
+    *,
+    known_types: dict[str, str] | None = None,
+    post_of: dict[str, str] | None = None,
 ) -> list[MediaItem]:
-    """Tiles for these media, with their type and the platform's URL when it sent one on its
-    registered media hosts."""
-    types = dict(
-        PlatformMedia.objects.filter(media_id__in=media_ids).values_list("media_id", "media_type")
-    )
-    links = PostMedia.objects.filter(media_id__in=media_ids)
-    # Only addresses on the platform's registered media hosts: a moderator's browser never
-    # loads media from anywhere else.
-    urls = {
-        media_id: url
-        for media_id, url in links.exclude(url="").values_list("media_id", "url")
-        if media_url_shown(url)
-    }
-    posted = dict(links.values_list("media_id", "media_type"))
+    """Items for these media, with their type and the platform's URL when it sent one on its
+    registered media hosts; `post_of` names the post each was shown under, if any."""
+    facts = reads.media_facts(media_ids)
     known = known_types or {}
+    posts = post_of or {}
     return [
         MediaItem(
             media_id=m,
-            media_type=known.get(m) or types.get(m) or posted.get(m, ""),
-            url=urls.get(m, ""),
+            media_type=known.get(m) or (facts[m].media_type if m in facts else ""),
+            url=facts[m].url if m in facts else "",
+            post_id=posts.get(m, ""),
         )
         for m in media_ids
     ]
@@ -132,51 +82,40 @@ def media_items(
 
 def post_media_ids(post_ids: Iterable[str]) -> dict[str, list[str]]:
     """The media ids the platform attached to each post."""
-    found: dict[str, list[str]] = {}
-    for post_id, media_id in (
-        PostMedia.objects.filter(post__post_id__in=list(post_ids))
-        .order_by("pk")
-        .values_list("post__post_id", "media_id")
-    ):
-        found.setdefault(post_id, []).append(media_id)
-    for post_id, media_id in PlatformMedia.objects.filter(post_id__in=list(post_ids)).values_list(
-        "post_id", "media_id"
-    ):
-        if media_id not in found.setdefault(post_id, []):
-            found[post_id].append(media_id)
-    return found
+    return reads.post_media_ids(post_ids)
 
 
 def post_cards(post_ids: Sequence[str], *, case_media: set[str]) -> list[PostCard]:
-    """Cards for these posts, in this order; media already in the case is only counted."""
-    posts = {p.post_id: p for p in Post.objects.filter(post_id__in=post_ids)}
-    accounts = {
-        pk: (account_id, handle)
-        for pk, account_id, handle in Account.objects.filter(
-            pk__in={p.account_id for p in posts.values() if p.account_id}
-        ).values_list("pk", "account_id", "handle")
-    }
+    """Cards for these posts, in this order; media already in the case is only counted.
+
+    A fixed number of queries whatever the number of posts: posts, media links, media
+    facts and reach are each read once for all of them.
+    """
+    posts = reads.posts_by_id(post_ids)
     media_of = post_media_ids(post_ids)
+    shown_of = {p: [m for m in media_of.get(p, []) if m not in case_media] for p in post_ids}
+    post_of = {m: p for p, ids in shown_of.items() for m in ids}
+    items = {i.media_id: i for i in media_items(list(post_of), post_of=post_of)}
+    reach = reach_points(p for p in post_ids if p in posts)
     cards = []
     for post_id in post_ids:
         post = posts.get(post_id)
-        account_id, handle = accounts.get(post.account_id or 0, ("", "")) if post else ("", "")
-        ids = media_of.get(post_id, [])
-        shown = [m for m in ids if m not in case_media]
+        shown = shown_of[post_id]
         cards.append(
             PostCard(
                 post_id=post_id,
                 known=post is not None,
                 text=post.text if post else "",
-                handle=handle,
-                account_id=account_id,
-                created_at=post.platform_created_at if post else None,
-                deleted=post.is_deleted if post else False,
+                handle=post.handle if post else "",
+                account_id=post.account_id if post else "",
+                created_at=post.created_at if post else None,
+                deleted=post.deleted if post else False,
                 media=tuple(
-                    MediaItem(i.media_id, i.media_type, i.url, post_id) for i in media_items(shown)
+                    MediaItem(items[m].media_id, items[m].media_type, items[m].url, post_id)
+                    for m in shown
                 ),
-                media_in_case=len(ids) - len(shown),
-                reach=reach_of(post_id) if post else None,
+                media_in_case=len(media_of.get(post_id, [])) - len(shown),
+                reach=reach.get(post_id, ()),
             )
         )
     return cards

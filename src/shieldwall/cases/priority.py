@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from shieldwall.banks.kinds import BankKind
 from shieldwall.cases.models import Tier
 from shieldwall.reports.categories import Category
 
@@ -35,9 +36,9 @@ class Priority:
 
 def tier_of(category: str, bank_kinds: set[str]) -> int:
     """CSE first, then NCII, then the rest; a verified or NCII bank match raises the tier."""
-    if category == Category.CSE or "verified_csam" in bank_kinds:
+    if category == Category.CSE or BankKind.VERIFIED_CSAM in bank_kinds:
         return Tier.CSE
-    if category == Category.NCII or "ncii" in bank_kinds:
+    if category == Category.NCII or BankKind.NCII in bank_kinds:
         return Tier.NCII
     return Tier.OTHER
 

@@ -1,7 +1,9 @@
 """Read-side queries of the moderator's desk: the queue page and everything a case page shows.
 
 Writes go through `services`; these functions only read, and check that the actor may see
-cases at all (auditors may not) and whether they may see who reported.
+cases at all (auditors may not) and whether they may see who reported. They return values
+(rows, ids, datetimes, counts, vocabulary members); `cases.desk` turns them into the words
+and shapes the pages show. Subjects are read through `subjects.reads`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,89 +20,53 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shieldwall.banks.models import Bank
+from shieldwall.banks.permissions import EXPORT_PROTECTED_BANKS
+from shieldwall.cases.decisions import DecisionSpec, desk_decisions
 from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
     CaseComment,
     CaseState,
-    Decision,
     MediaView,
     Tier,
 )
-from shieldwall.cases.post_cards import (
-    MediaItem,
-    PostCard,
-    Reach,
-    media_items,
-    post_cards,
-    post_media_ids,
-    reach_of,
-)
-from shieldwall.cases.scan_signals import NEAR_MATCH, REPEATED_BLOCKS
-from shieldwall.cases.services import DECISIONS_FOR, case_origin, case_posts, get_case
-from shieldwall.core.actors import Actor, require
-from shieldwall.core.models import AuditEvent
-from shieldwall.core.roles import (
+from shieldwall.cases.permissions import (
     ACKNOWLEDGE_CASES,
     ACT_ON_CASES,
     ACT_ON_ESCALATED,
     ASSIGN_CASES,
     BULK_ACT,
     COMMENT_CASES,
-    EXPORT_PROTECTED_BANKS,
     VIEW_CASES,
     VIEW_MEDIA,
-    VIEW_REPORTER,
 )
+from shieldwall.cases.post_cards import (
+    MediaItem,
+    PostCard,
+    ReachPoint,
+    media_items,
+    post_cards,
+    post_media_ids,
+    reach_points,
+)
+from shieldwall.cases.services import case_posts, get_case
+from shieldwall.core.actors import Actor, require
+from shieldwall.core.models import AuditEvent
 from shieldwall.integrations.queries import ActionState, action_states
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
-from shieldwall.reports.categories import Category, CseReason
-from shieldwall.reports.flow import Flow, build_flow
+from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report
-from shieldwall.subjects.models import Account, Post
+from shieldwall.reports.permissions import VIEW_REPORTER
+from shieldwall.subjects import reads
+from shieldwall.subjects.kinds import SubjectType
+from shieldwall.subjects.reads import AccountFacts, PostFacts
 
 PAGE_SIZE = 50
-DUE_SOON = timedelta(minutes=15)
 MAX_REPORTS_SHOWN = 100
 MAX_POSTS_SHOWN = 50  # posts reported with a case shown in full; the rest are listed
 SETTLING = timedelta(minutes=10)  # the desk refreshes unsettled actions this long
 MAX_SCAN_EVIDENCE = 200
-
-SIGNAL_LABELS = {
-    "verified_bank_match": "Verified bank match",
-    "bank_match": "Bank match",
-    "reported_by_person_depicted": "Reported by the person shown",
-    "trusted_flagger": "Trusted flagger",
-    "fast_growing_reach": "Fast-growing reach",
-    "new_account": "New account",
-    "many_reporters": "Many reporters",
-    REPEATED_BLOCKS: "Repeated blocked uploads",
-    NEAR_MATCH: "Near match to a bank",
-}
-# The decisions in the order the desk shows them, with their keyboard shortcut.
-DECISION_KEYS = {
-    Decision.REMOVED_POST: "r",
-    Decision.REMOVED_MEDIA: "m",
-    Decision.SUSPENDED_ACCOUNT: "s",
-    Decision.SUPPRESSED_HASHTAG: "h",
-    Decision.NO_VIOLATION: "n",
-}
-DECISION_VERBS = {
-    Decision.REMOVED_POST: "Remove post",
-    Decision.REMOVED_MEDIA: "Remove media",
-    Decision.SUSPENDED_ACCOUNT: "Suspend account",
-    Decision.SUPPRESSED_HASHTAG: "Suppress hashtag",
-    Decision.NO_VIOLATION: "No violation",
-}
-DECISION_EFFECTS = {
-    Decision.REMOVED_POST: "The post is removed on the platform; its media's hashes go into "
-    "the platform-removed bank, so it can never be posted again.",
-    Decision.REMOVED_MEDIA: "The media is removed from the platform; its hashes go into the "
-    "platform-removed bank, so it can never be posted again.",
-    Decision.SUSPENDED_ACCOUNT: "The account is suspended on the platform.",
-    Decision.SUPPRESSED_HASHTAG: "The hashtag returns nothing on every search tab.",
-    Decision.NO_VIOLATION: "The case closes with no action; reporters are told nothing was found.",
-}
+MAX_OTHER_CASES = 10
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -144,63 +109,21 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
-class Shortcut:
-    """A key (or keys) the page answers, listed in its shortcuts dialog."""
-
-    keys: tuple[str, ...]
-    action: str
-
-    @property
-    def id(self) -> str:
-        """What the browser test and the dialog's rows name it by."""
-        return "".join(self.keys) if len(self.keys) == 1 else "/".join(self.keys)
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    """One case as the queue lists it."""
+class QueueEntry:
+    """One case as the queue lists it, with its account's handle ("" when unknown)."""
 
     case: Case
     handle: str
-    category_label: str
-    reason_label: str
-    signal_labels: tuple[str, ...]
-    due: Due
 
 
 @dataclass(frozen=True)
-class Due:
-    """A deadline in words: "in 12 min", "8 min overdue", and how urgent it is."""
-
-    at: datetime
-    text: str
-    status: str  # "overdue", "soon" or "ok"
-
-
-@dataclass(frozen=True)
-class QueuePage:
+class QueueData:
     """A page of the queue in priority order, and the cursor of the next page."""
 
-    rows: list[QueueRow]
+    rows: list[QueueEntry]
     next_cursor: str
     filters: QueueFilters
     can_bulk: bool
-
-    @property
-    def bulk_decisions(self) -> list[tuple[str, str]]:
-        return [(d.value, verb) for d, verb in DECISION_VERBS.items()]
-
-    @property
-    def shortcuts(self) -> list[Shortcut]:
-        """The queue's keys for this viewer (x only where bulk selection exists)."""
-        keys = [
-            Shortcut(("j", "k"), "Next / previous case in the queue"),
-            Shortcut(("Enter",), "Open the highlighted case"),
-        ]
-        if self.can_bulk:
-            keys.append(Shortcut(("x",), "Select the highlighted case (bulk actions)"))
-        keys.append(Shortcut(("/",), "Go to the filters"))
-        return keys
 
 
 def _encode_cursor(case: Case) -> str:
@@ -253,7 +176,7 @@ _ROW_FIELDS = (
 
 def queue_page(
     *, actor: Actor, user: Any, filters: QueueFilters, cursor: str = "", limit: int = PAGE_SIZE
-) -> QueuePage:
+) -> QueueData:
     """Open cases by tier then deadline (index `case_queue_order`), one keyset page at a time.
 
     One ordered walk of the index per open state, merged here: `state IN (...)` ordered by
@@ -278,57 +201,13 @@ def queue_page(
     found.sort(key=lambda c: (c.tier, c.deadline_at, c.pk))
     more = len(found) > limit
     cases = found[:limit]
-    handles = dict(
-        Account.objects.filter(account_id__in={c.account_id for c in cases if c.account_id})
-        .exclude(handle="")
-        .values_list("account_id", "handle")
-    )
-    now = timezone.now()
-    rows = [
-        QueueRow(
-            case=c,
-            handle=handles.get(c.account_id, ""),
-            category_label=_label(Category, c.category),
-            reason_label=_label(CseReason, c.cse_reason) if c.cse_reason else "",
-            signal_labels=tuple(SIGNAL_LABELS.get(s, s) for s in c.signals),
-            due=due(c.deadline_at, now),
-        )
-        for c in cases
-    ]
-    return QueuePage(
-        rows=rows,
+    handles = reads.handles_of(c.account_id for c in cases)
+    return QueueData(
+        rows=[QueueEntry(c, handles.get(c.account_id, "")) for c in cases],
         next_cursor=_encode_cursor(cases[-1]) if more else "",
         filters=filters,
         can_bulk=actor.can(BULK_ACT),
     )
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def due(deadline: datetime, now: datetime) -> Due:
-    """The deadline relative to now, in words a moderator reads at a glance."""
-    seconds = (deadline - now).total_seconds()
-    words = _duration(abs(seconds))
-    if seconds < 0:
-        return Due(deadline, f"{words} overdue", "overdue")
-    return Due(deadline, f"in {words}", "soon" if seconds <= DUE_SOON.total_seconds() else "ok")
-
-
-def _duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "<1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
-    return f"{hours // 24} d"
 
 
 def staff_usernames() -> list[str]:
@@ -352,93 +231,6 @@ def next_case_id(*, actor: Actor, user: Any, after: str) -> str:
 
 
 @dataclass(frozen=True)
-class PathStep:
-    """One answered question of the report flow, in words."""
-
-    question: str
-    answer: str
-
-
-@dataclass(frozen=True)
-class ReportView:
-    """A report as the desk shows it; the reporter only to roles allowed to see them."""
-
-    report: Report
-    category_label: str
-    reason_label: str
-    path: tuple[PathStep, ...]
-    reporter: str  # "" when hidden
-
-
-@dataclass
-class ReportGroup:
-    """Reports that took the same path, shown once with a count (report floods are real)."""
-
-    category_label: str
-    reason_label: str
-    path: tuple[PathStep, ...]
-    source: str
-    first_at: datetime
-    last_at: datetime
-    reports: list[ReportView] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.reports)
-
-    @property
-    def details(self) -> list[ReportView]:
-        """The reports that add something: context, more posts, or a visible reporter."""
-        return [
-            r
-            for r in self.reports
-            if r.report.context or r.report.additional_post_ids or r.reporter
-        ]
-
-
-@dataclass(frozen=True)
-class SubjectView:
-    """What was reported, as the platform described it (text only; media stays blurred)."""
-
-    text: str
-    created_at: datetime | None
-    deleted: bool
-    bio: str = ""
-
-
-@dataclass(frozen=True)
-class OtherCase:
-    """Another case about the same account."""
-
-    case: Case
-    category_label: str
-
-
-@dataclass(frozen=True)
-class AccountView:
-    """The reported account: age, size and history with us."""
-
-    account_id: str
-    handle: str
-    display_name: str
-    created_at: datetime | None
-    age: str
-    posts: int
-    other_cases: tuple[OtherCase, ...]
-
-
-@dataclass(frozen=True)
-class DecisionButton:
-    """A decision the case allows, with its shortcut and what it will do."""
-
-    value: str
-    verb: str
-    key: str
-    effect: str
-    destructive: bool
-
-
-@dataclass(frozen=True)
 class Permissions:
     """What the viewer may do on this case (the services check again)."""
 
@@ -454,28 +246,43 @@ class Permissions:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What the platform did with a decision: applied, refused, or not said yet (waiting)."""
+class AccountData:
+    """The case's account: what the platform told us of it (None: nothing yet) and our other
+    cases about it, newest first."""
 
-    status: str
-    text: str
+    account_id: str
+    facts: AccountFacts | None
+    other_cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True)
+class ScanEvidence:
+    """An upload behind the case as the scan saw it: blocked, or allowed but near a bank."""
+
+    signal: ScanSignal
+    kind: str  # a ScanSignalKind value
+    matches: tuple[dict[str, Any], ...]  # each with the bank's threshold added
+
+    @property
+    def near(self) -> bool:
+        return self.kind == ScanSignalKind.NEAR_MATCH
 
 
 @dataclass
-class CaseDetail:
-    """Everything the case page shows."""
+class CaseData:
+    """Everything the case page is made of, as read."""
 
     case: Case
-    report_groups: list[ReportGroup]
+    reports: list[Report]
     more_reports: int
-    subject: SubjectView | None
-    reach: Reach | None
-    account: AccountView | None
+    subject: PostFacts | AccountFacts | None
+    reach: tuple[ReachPoint, ...] | None  # None: the subject is not a post
+    account: AccountData | None
     media: list[MediaItem]
     comments: list[CaseComment]
     audit: list[AuditEvent]
     actions: list[ActionState]
-    decisions: list[DecisionButton]
+    decisions: list[DecisionSpec]
     can: Permissions
     must_view: bool
     staff: list[str] = field(default_factory=list)
@@ -484,93 +291,6 @@ class CaseDetail:
     posts_not_shown: list[str] = field(default_factory=list)
     viewer_id: int | None = None
     scan_evidence: list[ScanEvidence] = field(default_factory=list)
-
-    @property
-    def actions_settling(self) -> bool:
-        """Whether an action may still change (delivery or ack): the page keeps it fresh."""
-        return actions_settling(self.actions)
-
-    @property
-    def outcome(self) -> Outcome | None:
-        """How the platform took the decision's actions, for a closed case that sent some."""
-        mine = [a for a in self.actions if a.origin == case_origin(self.case)]
-        if self.case.is_open or not mine:
-            return None
-        refused = [a for a in mine if a.refused]
-        if refused:
-            first = refused[0]
-            said = first.ack_detail or first.ack_status or "every delivery is dead"
-            return Outcome("refused", f"not applied on the platform ({said})")
-        if all(a.applied for a in mine):
-            return Outcome("applied", "applied on the platform")
-        return Outcome("waiting", "sent; the platform has not confirmed it yet")
-
-    @property
-    def also_count(self) -> int:
-        return len(self.posts) + len(self.posts_not_shown)
-
-    @property
-    def choose_posts(self) -> bool:
-        """Whether "Remove post" offers a choice of the posts reported with this one."""
-        return bool(self.posts or self.posts_not_shown) and any(
-            b.value == Decision.REMOVED_POST for b in self.decisions
-        )
-
-    @property
-    def shortcuts(self) -> list[Shortcut]:
-        """The keys that work on this case for this viewer, and only those."""
-        keys: list[Shortcut] = []
-        open_ = self.case.is_open
-        if open_ and self.can.decide:
-            after = " (after revealing the media)" if self.must_view else ""
-            keys += [Shortcut((b.key,), b.verb + after) for b in self.decisions]
-        if open_ and self.can.acknowledge and self.case.state != CaseState.ESCALATED:
-            keys.append(Shortcut(("e",), "Escalate to a lead"))
-        if open_ and self.can.assign and self.case.assignee_id != self.viewer_id:
-            keys.append(Shortcut(("a",), "Assign to me"))
-        if self.can.comment:
-            keys.append(Shortcut(("c",), "Write a comment"))
-        if self.can.view_media and self.media:
-            keys.append(Shortcut(("v",), "Reveal the first media item"))
-        return keys
-
-    def find_media(self, media_id: str) -> MediaItem | None:
-        """A media tile of the page, in the case's media or one of its posts."""
-        for item in [*self.media, *(m for p in self.posts for m in p.media)]:
-            if item.media_id == media_id:
-                return item
-        return None
-
-    @property
-    def signal_labels(self) -> list[str]:
-        return [SIGNAL_LABELS.get(s, s) for s in self.case.signals]
-
-    @property
-    def verified_reporters(self) -> int:
-        """Signed-in platform users (or trusted flaggers) among the reporters, at least."""
-        return max((int(n) for n in self.case.verified_reporters.values()), default=0)
-
-    @property
-    def category_label(self) -> str:
-        return _label(Category, self.case.category)
-
-    @property
-    def reason_label(self) -> str:
-        return _label(CseReason, self.case.cse_reason) if self.case.cse_reason else ""
-
-    @property
-    def due(self) -> Due:
-        return due(self.case.deadline_at, timezone.now())
-
-
-@dataclass(frozen=True)
-class ScanEvidence:
-    """An upload behind the case as the scan saw it: blocked, or allowed but near a bank."""
-
-    signal: ScanSignal
-    label: str
-    near: bool
-    matches: tuple[dict[str, Any], ...]  # each with the bank's threshold added
 
 
 def scan_evidence(case: Case) -> list[ScanEvidence]:
@@ -585,101 +305,42 @@ def scan_evidence(case: Case) -> list[ScanEvidence]:
     return [
         ScanEvidence(
             signal=s,
-            label=_label(ScanSignalKind, s.kind),
-            near=s.kind == ScanSignalKind.NEAR_MATCH,
+            kind=s.kind,
             matches=tuple({**m, "threshold": thresholds.get(m.get("bank"))} for m in s.matches),
         )
         for s in signals
     ]
 
 
-@lru_cache(maxsize=16)
-def _flow(subject: str, has_media: bool) -> Flow:
-    return build_flow(subject, has_media)
+def _reach(case: Case) -> tuple[ReachPoint, ...] | None:
+    if case.subject_type != SubjectType.POST:
+        return None
+    return reach_points([case.subject_id]).get(case.subject_id, ())
 
 
-def _path_in_words(report: Report) -> tuple[PathStep, ...]:
-    try:
-        flow = _flow(report.subject_type, report.has_media)
-    except ValueError:
-        return ()
-    words = []
-    for step_id, option_id in report.path:
-        step = flow.steps.get(step_id)
-        if step is None or step.kind in {"intro", "review", "done"}:
-            continue
-        option = step.option(option_id)
-        words.append(PathStep(step.prompt, option.label if option else option_id))
-    return tuple(words)
-
-
-def _reporter(report: Report) -> str:
-    if report.anonymous or not (
-        report.reporter_id or report.reporter_name or report.reporter_email
-    ):
-        return "anonymous"
-    parts = [report.reporter_name, report.reporter_email]
-    if report.reporter_id:
-        parts.append(f"platform id {report.reporter_id}")
-    return " · ".join(p for p in parts if p)
-
-
-def _reach(case: Case) -> Reach | None:
-    return reach_of(case.subject_id) if case.subject_type == "post" else None
-
-
-def _age(created: datetime | None, now: datetime) -> str:
-    if created is None:
-        return "unknown"
-    days = (now - created).days
-    if days < 1:
-        return "less than a day"
-    if days < 60:
-        return f"{days} day{'s' if days != 1 else ''}"
-    if days < 730:
-        return f"{days // 30} months"
-    return f"{days // 365} years"
-
-
-def _account(case: Case, now: datetime) -> AccountView | None:
+def _account(case: Case) -> AccountData | None:
     if not case.account_id:
         return None
-    acct = Account.objects.filter(account_id=case.account_id).first()
     others = tuple(
-        OtherCase(o, _label(Category, o.category))
-        for o in Case.objects.filter(account_id=case.account_id)
+        Case.objects.filter(account_id=case.account_id)
         .exclude(pk=case.pk)
         .only("public_id", "category", "state", "decision", "opened_at", "tier")
-        .order_by("-opened_at")[:10]
+        .order_by("-opened_at")[:MAX_OTHER_CASES]
     )
-    if acct is None:
-        return AccountView(case.account_id, "", "", None, "unknown", 0, others)
-    return AccountView(
-        account_id=acct.account_id,
-        handle=acct.handle,
-        display_name=acct.display_name,
-        created_at=acct.platform_created_at,
-        age=_age(acct.platform_created_at, now),
-        posts=Post.objects.filter(account=acct).count(),
-        other_cases=others,
-    )
+    return AccountData(case.account_id, reads.account_facts(case.account_id), others)
 
 
-def _decisions(case: Case, has_media: bool) -> list[DecisionButton]:
-    fits = set(DECISIONS_FOR.get(case.subject_type, set()))
-    if not has_media:
-        fits.discard(Decision.REMOVED_MEDIA)
-    return [
-        DecisionButton(
-            value=d.value,
-            verb=DECISION_VERBS[d],
-            key=DECISION_KEYS[d],
-            effect=DECISION_EFFECTS[d],
-            destructive=d != Decision.NO_VIOLATION,
-        )
-        for d in DECISION_KEYS
-        if d in fits
-    ]
+def _subject(case: Case) -> PostFacts | AccountFacts | None:
+    if case.subject_type == SubjectType.POST:
+        return reads.post_facts(case.subject_id)
+    if case.subject_type == SubjectType.ACCOUNT:
+        return reads.account_facts(case.subject_id)
+    return None
+
+
+def _decisions(case: Case, has_media: bool) -> list[DecisionSpec]:
+    """The decisions the registry offers on this case, in button order."""
+    return desk_decisions(case.subject_type, has_media=has_media)
 
 
 def _actions(case: Case, subject_ids: list[str]) -> list[ActionState]:
@@ -709,27 +370,16 @@ def case_permissions(actor: Actor, case: Case) -> Permissions:
     )
 
 
-def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
+def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseData:
     """The case page: reports, reach, account, media, matches, comments and the audit trail."""
     require(actor, VIEW_CASES)
     case = get_case(public_id)
     if case.assignee_id:
         case = Case.objects.select_related("assignee").get(pk=case.pk)
-    now = timezone.now()
     can = case_permissions(actor, case)
-    stored = list(
+    reports = list(
         Report.objects.filter(case_link__case=case).order_by("created_at")[:MAX_REPORTS_SHOWN]
     )
-    reports = [
-        ReportView(
-            report=r,
-            category_label=_label(Category, r.category),
-            reason_label=_label(CseReason, r.cse_reason) if r.cse_reason else "",
-            path=_path_in_words(r),
-            reporter=_reporter(r) if can.see_reporters else "",
-        )
-        for r in stored
-    ]
     case_media = list(case.media.order_by("pk").values_list("media_id", "media_type"))
     media = media_items([m for m, _ in case_media], known_types=dict(case_media))
     has_media = bool(media)
@@ -740,13 +390,13 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseDetail:
         *others,
         *(m.media_id for p in shown for m in p.media),
     ]
-    return CaseDetail(
+    return CaseData(
         case=case,
-        report_groups=_group(reports),
+        reports=reports,
         more_reports=max(0, case.report_count - len(reports)),
         subject=_subject(case),
         reach=_reach(case),
-        account=_account(case, now),
+        account=_account(case),
         media=media,
         comments=list(case.comments.order_by("created_at")),
         audit=case_audit(case),
@@ -791,39 +441,6 @@ def actions_settling(actions: list[ActionState]) -> bool:
     """Whether any recent action still waits for its delivery or the platform's ack."""
     now = timezone.now()
     return any(not a.settled and now - a.created_at < SETTLING for a in actions)
-
-
-def _group(reports: list[ReportView]) -> list[ReportGroup]:
-    groups: dict[tuple[object, ...], ReportGroup] = {}
-    for r in reports:
-        key = (r.category_label, r.reason_label, r.path, r.report.source)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = ReportGroup(
-                r.category_label,
-                r.reason_label,
-                r.path,
-                r.report.get_source_display(),
-                r.report.created_at,
-                r.report.created_at,
-            )
-        group.reports.append(r)
-        group.last_at = r.report.created_at
-    return list(groups.values())
-
-
-def _subject(case: Case) -> SubjectView | None:
-    if case.subject_type == "post":
-        post = Post.objects.filter(post_id=case.subject_id).first()
-        if post is None:
-            return None
-        return SubjectView(post.text, post.platform_created_at, post.is_deleted)
-    if case.subject_type == "account":
-        acct = Account.objects.filter(account_id=case.subject_id).first()
-        if acct is None:
-            return None
-        return SubjectView("", acct.platform_created_at, False, bio=acct.bio)
-    return None
 
 
 def case_audit(case: Case) -> list[AuditEvent]:

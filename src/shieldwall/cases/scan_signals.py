@@ -26,14 +26,16 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import Q
 from django.utils import timezone
 
-from shieldwall.banks.models import BankKind
+from shieldwall.banks.kinds import BankKind
 from shieldwall.cases import priority
+from shieldwall.cases.events import CaseEvent
 from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia, Tier
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.reports.categories import Category, CseReason
-from shieldwall.subjects.models import PlatformMedia, PostMedia
+from shieldwall.subjects import reads
+from shieldwall.subjects.kinds import SubjectType
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +70,7 @@ def file_scan_signals(*, now: datetime | None = None, limit: int = FILE_BATCH) -
             if s.kind == ScanSignalKind.BLOCKED and s.account_id:
                 by_account[s.account_id].append(s)
             elif s.kind == ScanSignalKind.NEAR_MATCH:
-                post_id = s.post_id or _post_of(s.media_id)
+                post_id = s.post_id or reads.post_of_media(s.media_id)
                 if post_id:
                     by_post[post_id].append(s)
         opened: list[Case] = []
@@ -82,14 +84,14 @@ def file_scan_signals(*, now: datetime | None = None, limit: int = FILE_BATCH) -
         for case in opened:
             audit.record(
                 actor=SYSTEM,
-                action="case.open",
+                action=CaseEvent.OPENED,
                 subject_type="case",
                 subject_id=case.public_id,
                 data={"subject": f"{case.subject_type}:{case.subject_id}", "from": "scans"},
             )
         audit.record(
             actor=SYSTEM,
-            action="scan_signals.filed",
+            action=CaseEvent.SCAN_SIGNALS_FILED,
             subject_type="scan_signals",
             subject_id=f"{batch[0].pk}..{batch[-1].pk}",
             data={
@@ -125,20 +127,6 @@ def _file(
         opened.append(result[0])
 
 
-def _post_of(media_id: str) -> str:
-    """The post a media item belongs to, from the scan or the platform's events."""
-    found = PlatformMedia.objects.filter(media_id=media_id).values_list("post_id", flat=True)
-    post_id = next((p for p in found if p), "")
-    if not post_id:
-        post_id = (
-            PostMedia.objects.filter(media_id=media_id)
-            .values_list("post__post_id", flat=True)
-            .first()
-            or ""
-        )
-    return post_id
-
-
 def _bank_kinds(signals: list[ScanSignal]) -> set[str]:
     return {str(m.get("bank_kind", "")) for s in signals for m in s.matches}
 
@@ -154,7 +142,7 @@ def _category(kinds: set[str]) -> str:
 def _blocked_uploads(account_id: str, signals: list[ScanSignal], now: datetime) -> Filed:
     """Open (or add to) the account's case once its blocked uploads call for one."""
     config = settings.SHIELDWALL
-    case = _open_case("account", account_id)
+    case = _open_case(SubjectType.ACCOUNT, account_id)
     if case is None:
         since = now - timedelta(hours=config.blocked_uploads_window_hours)
         evidence = list(
@@ -170,7 +158,9 @@ def _blocked_uploads(account_id: str, signals: list[ScanSignal], now: datetime) 
             BankKind.VERIFIED_CSAM not in kinds
         ):
             return None
-        case, opened = _open_or_join("account", account_id, account_id, _category(kinds), now)
+        case, opened = _open_or_join(
+            SubjectType.ACCOUNT, account_id, account_id, _category(kinds), now
+        )
     else:
         evidence, opened = signals, False
     _add_evidence(case, evidence, REPEATED_BLOCKS, opened=opened, verified=True)
@@ -181,11 +171,8 @@ def _near_matches(post_id: str, signals: list[ScanSignal], now: datetime) -> Fil
     """Put near-matching media before staff: the post's open case, or a new review case."""
     kinds = _bank_kinds(signals)
     account_id = next((s.account_id for s in signals if s.account_id), "")
-    case, opened = _open_or_join("post", post_id, account_id, _category(kinds), now)
-    media = {
-        m.media_id: m
-        for m in PlatformMedia.objects.filter(media_id__in=[s.media_id for s in signals])
-    }
+    case, opened = _open_or_join(SubjectType.POST, post_id, account_id, _category(kinds), now)
+    media = reads.media_hashes(s.media_id for s in signals)
     for s in signals:
         known = media.get(s.media_id)
         CaseMedia.objects.get_or_create(

@@ -1,8 +1,10 @@
 """The verbs of cases: file a report into its case, prioritise, and decide.
 
-Every decision writes its audit event and issues its action to the platform in the same
-transaction (the outbox delivers it); a removal also banks the media's hashes, so the
-same media can never be posted again.
+A decision is an entry of the registry (`cases.decisions`); deciding carries the entry out
+through the one take-down flow (`cases.takedown`): its actions go to the platform in the same
+transaction (the outbox delivers them), a removal banks the media's hashes so the same media
+can never be posted again, and a `Decision` record and an audit event say who decided what.
+Reports are marked through the reports services; cases never write a report row itself.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Q, Value, When
+from django.db.models import Count, Value, When
 from django.utils import timezone
 
-from shieldwall.banks import services as banks
-from shieldwall.banks.kinds import PROTECTED_KINDS
-from shieldwall.banks.models import Bank, BankKind
-from shieldwall.banks.signals import Frame, frames_to_value
-from shieldwall.cases import priority
+from shieldwall.banks.kinds import PROTECTED_KINDS, BankKind
+from shieldwall.cases import decisions, priority
 from shieldwall.cases.clusters import MediaHashRow, open_case_with_media
+from shieldwall.cases.decisions import DecisionSpec, Grounds
+from shieldwall.cases.events import CaseEvent
 from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
@@ -32,15 +33,12 @@ from shieldwall.cases.models import (
     CaseMedia,
     CaseReport,
     CaseState,
-    Decision,
+    DecisionKind,
     MediaView,
     Tier,
     TrustedFlagger,
 )
-from shieldwall.core import audit
-from shieldwall.core.actors import SYSTEM, Actor, require
-from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
-from shieldwall.core.roles import (
+from shieldwall.cases.permissions import (
     ACKNOWLEDGE_CASES,
     ACT_ON_CASES,
     ACT_ON_ESCALATED,
@@ -49,35 +47,36 @@ from shieldwall.core.roles import (
     COMMENT_CASES,
     VIEW_MEDIA,
 )
-from shieldwall.integrations.services import issue_action
+from shieldwall.cases.takedown import (
+    PLATFORM_REMOVED,
+    AuditNote,
+    Takedown,
+    case_media,
+    case_posts,
+    chosen_posts,
+    post_media,
+    take_down,
+)
+from shieldwall.core import audit
+from shieldwall.core.actors import SYSTEM, Actor, require
+from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
+from shieldwall.integrations.kinds import SUBJECT_OF_KIND
 from shieldwall.matching.services import QueryHashes, match_hashes
-from shieldwall.media.nearcopy import NearCopy
 from shieldwall.reports.categories import Category
-from shieldwall.reports.models import Report, ReportSource, ReportStatus, Resolution
-from shieldwall.reports.services import read_pending_link
-from shieldwall.subjects.models import Account, PlatformMedia, PostMedia, PostMetrics
+from shieldwall.reports.events import ReportEvent
+from shieldwall.reports.models import Depicted, Report, ReportSource, Resolution
+from shieldwall.reports.services import (
+    mark_decided,
+    mark_filed,
+    mark_in_review,
+    read_pending_link,
+)
+from shieldwall.subjects import reads
+from shieldwall.subjects.kinds import SubjectType
 
 log = structlog.get_logger(__name__)
-REMOVED_BANK = "platform-removed"
+REMOVED_BANK = PLATFORM_REMOVED.name
 MAX_BULK = 500
-
-# Which decisions fit which subject, and the platform action each one issues.
-ACTION_OF = {
-    Decision.REMOVED_POST: "remove_post",
-    Decision.REMOVED_MEDIA: "remove_media",
-    Decision.SUSPENDED_ACCOUNT: "suspend_account",
-    Decision.SUPPRESSED_HASHTAG: "suppress_hashtag",
-}
-DECISIONS_FOR = {
-    "post": {
-        Decision.REMOVED_POST,
-        Decision.REMOVED_MEDIA,
-        Decision.SUSPENDED_ACCOUNT,
-        Decision.NO_VIOLATION,
-    },
-    "account": {Decision.SUSPENDED_ACCOUNT, Decision.NO_VIOLATION},
-    "hashtag": {Decision.SUPPRESSED_HASHTAG, Decision.NO_VIOLATION},
-}
 
 
 def _new_id() -> str:
@@ -93,14 +92,6 @@ def case_origin(case: Case) -> str:
 
 
 # --- filing reports into cases -------------------------------------------------------------
-
-
-def _post_media(post_id: str) -> list[MediaHashRow]:
-    ids = list(PostMedia.objects.filter(post__post_id=post_id).values_list("media_id", flat=True))
-    rows = PlatformMedia.objects.filter(Q(media_id__in=ids) | Q(post_id=post_id)).values_list(
-        "media_id", "md5", "sha256", "pdq", "pdq_quality"
-    )
-    return [MediaHashRow(*row) for row in rows]
 
 
 def _bank_matches(media: list[MediaHashRow]) -> list[dict[str, object]]:
@@ -124,24 +115,16 @@ def _bank_matches(media: list[MediaHashRow]) -> list[dict[str, object]]:
 
 
 def _reach_is_fast(post_id: str) -> bool:
-    samples = list(
-        PostMetrics.objects.filter(post__post_id=post_id)
-        .order_by("-at")
-        .values_list("at", "views")[:2]
-    )
+    samples = reads.reach_samples([post_id], newest=2)[post_id]  # oldest first
     if len(samples) < 2:
         return False
-    (t1, v1), (t0, v0) = samples
+    (t0, v0), (t1, v1) = ((s.at, s.views) for s in samples)
     hours = max((t1 - t0).total_seconds() / 3600, 1 / 60)
     return (v1 - v0) / hours >= priority.FAST_REACH_VIEWS_PER_HOUR
 
 
 def _account_is_new(account_id: str, now: datetime) -> bool:
-    created = (
-        Account.objects.filter(account_id=account_id)
-        .values_list("platform_created_at", flat=True)
-        .first()
-    )
+    created = reads.account_created_at(account_id)
     return created is not None and now - created < timedelta(days=priority.NEW_ACCOUNT_DAYS)
 
 
@@ -163,7 +146,7 @@ def file_report(report: Report) -> tuple[Case, bool]:
             f"Report {report.public_id} names no subject of the platform yet; resolve it first.",
         )
     now = timezone.now()
-    media = _post_media(report.subject_id) if report.subject_type == "post" else []
+    media = post_media(report.subject_id) if report.subject_type == SubjectType.POST else []
     case, opened = _find_or_open(report, media, now)
     CaseReport.objects.create(case=case, report=report)
     for m in media:
@@ -197,15 +180,10 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> t
     if case is not None:
         return case, False
     account_id = ""
-    if report.subject_type == "account":
+    if report.subject_type == SubjectType.ACCOUNT:
         account_id = report.subject_id
-    elif report.subject_type == "post":
-        account_id = (
-            Account.objects.filter(posts__post_id=report.subject_id)
-            .values_list("account_id", flat=True)
-            .first()
-            or ""
-        )
+    elif report.subject_type == SubjectType.POST:
+        account_id = reads.account_of_post(report.subject_id)
     fresh = Case(
         public_id=_new_id(),
         subject_type=report.subject_type,
@@ -272,18 +250,18 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
     matches = _bank_matches(media) if media else case.hash_matches
     kinds = {str(m["bank_kind"]) for m in matches}
     signals = set(case.signals)
-    if "verified_csam" in kinds:
+    if BankKind.VERIFIED_CSAM in kinds:
         signals.add(priority.VERIFIED_MATCH)
     elif kinds:
         signals.add(priority.BANK_MATCH)
-    if report.depicted == "reporter":
+    if report.depicted == Depicted.REPORTER:
         signals.add(priority.DEPICTED_REPORTER)
     if (
         report.reporter_id
         and TrustedFlagger.objects.filter(reporter_id=report.reporter_id).exists()
     ):
         signals.add(priority.TRUSTED_FLAGGER)
-    if case.subject_type == "post" and _reach_is_fast(case.subject_id):
+    if case.subject_type == SubjectType.POST and _reach_is_fast(case.subject_id):
         signals.add(priority.FAST_REACH)
     if case.account_id and _account_is_new(case.account_id, now):
         signals.add(priority.NEW_ACCOUNT)
@@ -308,7 +286,7 @@ def _refresh(case: Case, report: Report, media: list[MediaHashRow], now: datetim
     case.hash_matches = matches
     # Acting without viewing needs the verified media itself, not our guess at an edit of it.
     case.verified_match = any(
-        m["bank_kind"] == "verified_csam" and not m.get("variant_of") for m in matches
+        m["bank_kind"] == BankKind.VERIFIED_CSAM and not m.get("variant_of") for m in matches
     )
     _interim_protection(case, kinds)
     case.save()
@@ -321,18 +299,25 @@ def _interim_protection(case: Case, bank_kinds: set[str]) -> None:
     a custom bank does not count: its hashes are the platform's own choice, so one anonymous
     report and a review-only bank of anything would otherwise limit any post."""
     threshold = settings.SHIELDWALL.interim_limit_reports
-    if case.limited or case.subject_type != "post" or case.category != Category.CSE:
+    if case.limited or case.subject_type != SubjectType.POST or case.category != Category.CSE:
         return
     verified = int(case.verified_reporters.get(Category.CSE, 0))
     known = bool(bank_kinds & PROTECTED_KINDS)
     if not threshold or not (known or verified >= threshold):
         return
-    issue_action(
-        kind="limit_post",
-        subject_id=case.subject_id,
-        reason="interim_cse_review",
+    spec = decisions.DECISIONS[DecisionKind.LIMITED_POST]
+    subject = (SubjectType.POST.value, case.subject_id)
+    take_down(
+        Takedown(
+            subject=subject,
+            grounds=Grounds(category=case.category, policy=spec.key),
+            actions=spec.actions,
+            reason=spec.reason,
+            origin=case_origin(case),
+            posts=(case.subject_id,),
+        ),
         actor=SYSTEM,
-        origin=case_origin(case),
+        case=case,
     )
     case.limited = True
 
@@ -385,13 +370,14 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
             if was_opened:
                 opened.append(case)
         now = timezone.now()
-        Report.objects.filter(pk__in=[r.pk for r, _ in filed] + [r.pk for r in waiting]).update(
-            filed_at=now
+        mark_filed(
+            Report.objects.filter(pk__in=[r.pk for r, _ in filed] + [r.pk for r in waiting]),
+            at=now,
         )
         for case in opened:
             audit.record(
                 actor=SYSTEM,
-                action="case.open",
+                action=CaseEvent.OPENED,
                 subject_type="case",
                 subject_id=case.public_id,
                 data={"subject": f"{case.subject_type}:{case.subject_id}"},
@@ -399,7 +385,7 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
         if filed:
             audit.record(
                 actor=SYSTEM,
-                action="reports.filed",
+                action=ReportEvent.FILED,
                 subject_type="reports",
                 subject_id=f"{filed[0][0].public_id}..{filed[-1][0].public_id}",
                 data={
@@ -412,7 +398,7 @@ def file_pending_reports(*, limit: int = FILE_BATCH) -> int:
         if waiting:
             audit.record(
                 actor=SYSTEM,
-                action="reports.unresolved",
+                action=ReportEvent.UNRESOLVED,
                 subject_type="reports",
                 subject_id=f"{waiting[0].public_id}..{waiting[-1].public_id}",
                 data={
@@ -449,10 +435,10 @@ def acknowledge(*, case_id: str, actor: Actor) -> Case:
         if case.state == CaseState.OPEN:
             case.state = CaseState.ACKNOWLEDGED
             case.save(update_fields=["state", "updated_at"])
-            _set_reports(case, ReportStatus.IN_REVIEW)
+            mark_in_review(Report.objects.filter(case_link__case=case))
             audit.record(
                 actor=actor,
-                action="case.acknowledge",
+                action=CaseEvent.ACKNOWLEDGED,
                 subject_type="case",
                 subject_id=case.public_id,
             )
@@ -471,7 +457,7 @@ def escalate(*, case_id: str, actor: Actor, note: str = "") -> Case:
             CaseComment.objects.create(case=case, author=actor.label, text=note[:5000])
         audit.record(
             actor=actor,
-            action="case.escalate",
+            action=CaseEvent.ESCALATED,
             subject_type="case",
             subject_id=case.public_id,
             data={"note": bool(note)},
@@ -493,7 +479,7 @@ def assign(*, case_id: str, username: str | None, actor: Actor) -> Case:
         case.save(update_fields=["assignee", "updated_at"])
         audit.record(
             actor=actor,
-            action="case.assign",
+            action=CaseEvent.ASSIGNED,
             subject_type="case",
             subject_id=case.public_id,
             data={"assignee": username or ""},
@@ -511,7 +497,7 @@ def comment(*, case_id: str, text: str, actor: Actor) -> CaseComment:
         case = get_case(case_id)
         note = CaseComment.objects.create(case=case, author=actor.label, text=text)
         audit.record(
-            actor=actor, action="case.comment", subject_type="case", subject_id=case.public_id
+            actor=actor, action=CaseEvent.COMMENTED, subject_type="case", subject_id=case.public_id
         )
     return note
 
@@ -526,7 +512,7 @@ def record_media_view(*, case_id: str, media_id: str, actor: Actor) -> MediaView
         view = MediaView.objects.create(case=case, media_id=media_id, viewer=actor.label)
         audit.record(
             actor=actor,
-            action="case.media_view",
+            action=CaseEvent.MEDIA_VIEWED,
             subject_type="case",
             subject_id=case.public_id,
             data={"media_id": media_id},
@@ -538,11 +524,8 @@ def _case_shows_media(case: Case, media_id: str) -> bool:
     """Whether the case page shows this media: the case's own, or on a post reported with it."""
     if not media_id or case.media.filter(media_id=media_id).exists():
         return bool(media_id)
-    posts = case_posts(case)
-    return (
-        PostMedia.objects.filter(post__post_id__in=posts, media_id=media_id).exists()
-        or PlatformMedia.objects.filter(post_id__in=posts, media_id=media_id).exists()
-    )
+    on_posts = reads.post_media_ids(case_posts(case))
+    return any(media_id in ids for ids in on_posts.values())
 
 
 def decide(
@@ -583,6 +566,7 @@ def bulk_decide(*, case_ids: Sequence[str], decision: str, actor: Actor, note: s
 def _decide(
     case: Case, decision: str, actor: Actor, note: str, post_ids: Sequence[str] | None = None
 ) -> None:
+    """Carry out one decision of the registry on a locked case, in the caller's transaction."""
     _require_open(case)
     if Report.objects.filter(case_link__case=case).exclude(resolution=Resolution.RESOLVED).exists():
         raise Conflict(
@@ -593,148 +577,57 @@ def _decide(
         )
     if case.state == CaseState.ESCALATED and not actor.can(ACT_ON_ESCALATED):
         raise Forbidden("forbidden", "Escalated cases are decided by a lead.")
-    if decision not in DECISIONS_FOR.get(case.subject_type, set()):
-        raise Invalid(
-            "invalid_decision",
-            f"{decision!r} does not apply to a {case.subject_type} case.",
-            field="decision",
-        )
-    reason = f"{case.category}"[:64]
-    origin = case_origin(case)
-    kind = ACTION_OF.get(Decision(decision))
-    removed_posts = _chosen_posts(case, post_ids) if decision == Decision.REMOVED_POST else []
-    if decision == Decision.SUSPENDED_ACCOUNT:
-        target = case.account_id or (case.subject_id if case.subject_type == "account" else "")
-        if not target:
-            raise Invalid("unknown_account", "The account of this post is not known yet.")
-        issue_action(
-            kind="suspend_account",
-            subject_id=target,
-            reason=reason,
-            actor=actor,
-            note=note,
-            origin=origin,
-        )
-    elif decision == Decision.REMOVED_MEDIA:
-        for media_id in case.media.values_list("media_id", flat=True):
-            issue_action(
-                kind="remove_media", subject_id=media_id, reason=reason, actor=actor, origin=origin
-            )
-    elif decision == Decision.REMOVED_POST:
-        for post_id in removed_posts:
-            issue_action(
-                kind="remove_post",
-                subject_id=post_id,
-                reason=reason,
-                actor=actor,
-                note=note,
-                origin=origin,
-            )
-    elif kind is not None:
-        issue_action(
-            kind=kind,
-            subject_id=case.subject_id,
-            reason=reason,
-            actor=actor,
-            note=note,
-            origin=origin,
-        )
-    if decision == Decision.REMOVED_POST:
-        _bank_removed_media(case, posts=removed_posts)
-    elif decision == Decision.REMOVED_MEDIA:
-        _bank_removed_media(case)
-    case.state = CaseState.CLOSED
-    case.decision = decision
-    case.closed_at = timezone.now()
-    case.save(update_fields=["state", "decision", "closed_at", "updated_at"])
-    _set_reports(
-        case,
-        ReportStatus.NO_VIOLATION if decision == Decision.NO_VIOLATION else ReportStatus.ACTIONED,
-    )
-    audit.record(
+    spec = decisions.spec_for(decision, case.subject_type)
+    td = _takedown_of(case, spec, note, post_ids)
+    data: dict[str, object] = {
+        "decision": spec.key,
+        "subject": f"{case.subject_type}:{case.subject_id}",
+    }
+    if td.posts:
+        data["posts"] = list(td.posts)
+    take_down(
+        td,
         actor=actor,
-        action="case.decide",
-        subject_type="case",
-        subject_id=case.public_id,
-        data={
-            "decision": decision,
-            "subject": f"{case.subject_type}:{case.subject_id}",
-            **({"posts": removed_posts} if decision == Decision.REMOVED_POST else {}),
-        },
+        case=case,
+        event=AuditNote(CaseEvent.DECIDED, "case", case.public_id, data),
+    )
+    if spec.closes_case:
+        _close(case, spec)
+
+
+def _takedown_of(
+    case: Case, spec: DecisionSpec, note: str, post_ids: Sequence[str] | None
+) -> Takedown:
+    """What a decision takes down on a case: its post and the copies chosen, its media, its
+    account or hashtag, as far as the decision's actions and bank effect reach."""
+    reaches = {SUBJECT_OF_KIND[kind] for kind in spec.actions}
+    banks = spec.bank != decisions.BankEffect.NONE
+    account = case.account_id or (
+        case.subject_id if case.subject_type == SubjectType.ACCOUNT else ""
+    )
+    return Takedown(
+        subject=(case.subject_type, case.subject_id),
+        grounds=Grounds(category=case.category, policy=spec.key, note=note),
+        actions=spec.actions,
+        reason=spec.reason or f"{case.category}"[:64],
+        origin=case_origin(case),
+        posts=tuple(chosen_posts(case, post_ids)) if SubjectType.POST in reaches else (),
+        media=tuple(case_media(case)) if banks or SubjectType.MEDIA in reaches else (),
+        account_id=account,
+        hashtag=case.subject_id if case.subject_type == SubjectType.HASHTAG else "",
+        bank=spec.bank,
+        bank_note=f"case {case.public_id}",
     )
 
 
-def case_posts(case: Case) -> list[str]:
-    """Every post in the case: its subject, the posts reported with it ("Add another post"),
-    other reported posts filed into it, and posts where copies of its media were seen."""
-    posts = [case.subject_id] if case.subject_type == "post" else []
-    for subject_type, subject_id, extra in Report.objects.filter(case_link__case=case).values_list(
-        "subject_type", "subject_id", "additional_post_ids"
-    ):
-        if subject_type == "post":
-            posts.append(subject_id)
-        posts += [p for p in extra or () if isinstance(p, str) and p]
-    posts += [p for p in case.media.values_list("post_id", flat=True) if p]
-    return list(dict.fromkeys(posts))
-
-
-def _chosen_posts(case: Case, post_ids: Sequence[str] | None) -> list[str]:
-    """The posts a removal takes: the case's post and those chosen (None: every one)."""
-    posts = case_posts(case)
-    if post_ids is None:
-        return posts
-    unknown = [p for p in post_ids if p not in posts]
-    if unknown:
-        raise Invalid(
-            "unknown_post", f"Post {unknown[0][:200]!r} is not part of this case.", field="post_ids"
-        )
-    chosen = set(post_ids)
-    return [p for p in posts if p == case.subject_id or p in chosen]
-
-
-def _bank_removed_media(case: Case, *, posts: Sequence[str] = ()) -> None:
-    """Put the removed media's hashes into the platform_removed bank: never posted again.
-
-    The case's media, and the media of the removed posts that the case does not hold yet.
-    """
-    if not Bank.objects.filter(name=REMOVED_BANK).exists():
-        banks.create_bank(
-            name=REMOVED_BANK, actor=SYSTEM, kind=BankKind.PLATFORM_REMOVED, action="block"
-        )
-    media = [
-        MediaHashRow(m.media_id, m.md5, m.sha256, m.pdq, m.pdq_quality) for m in case.media.all()
-    ]
-    held = {m.media_id for m in media}
-    for post_id in posts:
-        media += [m for m in _post_media(post_id) if m.media_id not in held]
-        held |= {m.media_id for m in media}
-    rows = []
-    for m in media:
-        note = f"case {case.public_id}"
-        rows += [banks.HashRow("md5", m.md5, note), banks.HashRow("sha256", m.sha256, note)]
-        vpdq, near = (
-            PlatformMedia.objects.filter(media_id=m.media_id)
-            .values_list("vpdq", "pdq_near")
-            .first()
-        ) or ([], [])
-        if m.pdq:
-            rows.append(banks.HashRow("pdq", m.pdq, note, quality=m.pdq_quality))
-            # Its near copies (crops, small rotations), hashed when it was scanned.
-            copies = [NearCopy(str(e), str(p), int(q)) for e, p, q in near]
-            rows += banks.near_copy_rows(pdq=m.pdq, near=copies, note=note)
-        if vpdq:
-            frames = [Frame(float(s), str(p), int(q)) for s, p, q in vpdq]
-            rows.append(banks.HashRow("vpdq", frames_to_value(frames), note))
-    rows = [r for r in rows if r.value]
-    if rows:
-        banks.add_hashes(bank_name=REMOVED_BANK, rows=rows, actor=SYSTEM, source="media")
-
-
-def _set_reports(case: Case, status: str) -> None:
-    decided = (
-        timezone.now() if status in (ReportStatus.ACTIONED, ReportStatus.NO_VIOLATION) else None
-    )
-    Report.objects.filter(case_link__case=case).update(status=status, decided_at=decided)
+def _close(case: Case, spec: DecisionSpec) -> None:
+    """Close the case with the decision, and tell its reports what was decided."""
+    now = timezone.now()
+    case.state = CaseState.CLOSED
+    case.decision = spec.key
+    case.closed_at = now
+    case.save(update_fields=["state", "decision", "closed_at", "updated_at"])
+    mark_decided(Report.objects.filter(case_link__case=case), status=spec.report_status, at=now)
 
 
 def escalate_due(*, now: datetime | None = None) -> int:
@@ -760,7 +653,7 @@ def escalate_due(*, now: datetime | None = None) -> int:
             locked.save(update_fields=["state", "overdue_escalated", "updated_at"])
             audit.record(
                 actor=SYSTEM,
-                action="case.escalate_deadline",
+                action=CaseEvent.ESCALATED_NEAR_DEADLINE,
                 subject_type="case",
                 subject_id=locked.public_id,
                 data={"deadline_at": locked.deadline_at.isoformat()},

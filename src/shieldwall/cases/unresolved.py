@@ -18,15 +18,18 @@ from django.db.models import Case as SqlCase
 from django.db.models import Value, When
 from django.utils import timezone
 
+from shieldwall.cases.events import CaseEvent
 from shieldwall.cases.models import Case, CaseReport, CaseState
+from shieldwall.cases.permissions import ACKNOWLEDGE_CASES
 from shieldwall.cases.services import file_report
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM, Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.core.roles import ACKNOWLEDGE_CASES
-from shieldwall.reports.categories import Category, SubjectType
-from shieldwall.reports.models import Report, ReportStatus, Resolution, UnresolvedReason
-from shieldwall.reports.services import link_names, resolve_to
+from shieldwall.reports.categories import Category
+from shieldwall.reports.events import ReportEvent
+from shieldwall.reports.models import Report, Resolution, UnresolvedReason
+from shieldwall.reports.services import dismiss_unresolved, link_names, mark_filed, resolve_to
+from shieldwall.subjects.kinds import REPORTABLE
 from shieldwall.subjects.profile import (
     Profile,
     current_profile,
@@ -125,7 +128,7 @@ def _detach(report: Report, actor: Actor, now: datetime) -> None:
         case.state, case.closed_at = CaseState.CLOSED, now
         audit.record(
             actor=actor,
-            action="case.close_empty",
+            action=CaseEvent.CLOSED_EMPTY,
             subject_type="case",
             subject_id=case.public_id,
             data={"report": report.public_id},
@@ -135,18 +138,18 @@ def _detach(report: Report, actor: Actor, now: datetime) -> None:
 
 def _file(report: Report, actor: Actor, now: datetime, via: str) -> Case:
     case, opened = file_report(report)
-    Report.objects.filter(pk=report.pk).update(filed_at=report.filed_at or now)
+    mark_filed(Report.objects.filter(pk=report.pk), at=now)
     if opened:
         audit.record(
             actor=SYSTEM,
-            action="case.open",
+            action=CaseEvent.OPENED,
             subject_type="case",
             subject_id=case.public_id,
             data={"subject": f"{case.subject_type}:{case.subject_id}"},
         )
     audit.record(
         actor=actor,
-        action="report.resolve",
+        action=ReportEvent.RESOLVED,
         subject_type="report",
         subject_id=report.public_id,
         data={
@@ -161,7 +164,7 @@ def _file(report: Report, actor: Actor, now: datetime, via: str) -> Case:
 def resolve_report(*, report_id: str, subject_type: str, subject: str, actor: Actor) -> Case:
     """Triage names the subject a waiting report is about; it is filed into its case."""
     require(actor, ACKNOWLEDGE_CASES)
-    if subject_type not in SubjectType.values:
+    if subject_type not in REPORTABLE:
         raise Invalid(
             "invalid_subject", "Choose a post, an account or a hashtag.", field="subject_type"
         )
@@ -191,13 +194,10 @@ def dismiss_report(*, report_id: str, actor: Actor, note: str = "") -> Report:
     with transaction.atomic():
         report = _locked(report_id)
         _detach(report, actor, now)
-        report.resolution = Resolution.DISMISSED
-        report.status, report.decided_at = ReportStatus.NO_VIOLATION, now
-        report.filed_at = report.filed_at or now
-        report.save(update_fields=["resolution", "status", "decided_at", "filed_at"])
+        dismiss_unresolved(report, at=now)
         audit.record(
             actor=actor,
-            action="report.dismiss",
+            action=ReportEvent.DISMISSED,
             subject_type="report",
             subject_id=report.public_id,
             data={"reason": report.unresolved_reason, "note": note.strip()},

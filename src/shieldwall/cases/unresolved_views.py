@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shieldwall.cases import unresolved
 from shieldwall.cases.views import _actor, desk_view
 from shieldwall.core.errors import ServiceError
-from shieldwall.reports.categories import SubjectType
+from shieldwall.subjects.kinds import REPORTABLE_CHOICES
 
 
 def _page(
@@ -22,7 +22,7 @@ def _page(
         "message": message,
         "error": error,
         "failed": failed,
-        "subject_types": SubjectType.choices,
+        "subject_types": REPORTABLE_CHOICES,
     }
     return render(request, "cases/unresolved.html", context, status=status)
 

@@ -16,13 +16,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from shieldwall.cases import queries, services, unresolved
+from shieldwall.cases import desk, queries, services, unresolved
 from shieldwall.cases.models import OPEN_STATES, Tier
+from shieldwall.cases.permissions import ACKNOWLEDGE_CASES, VIEW_CASES
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid, ServiceError
-from shieldwall.core.roles import ACKNOWLEDGE_CASES, VIEW_CASES, user_actor
+from shieldwall.core.roles import user_actor
 from shieldwall.reports.categories import Category
 
 View = Callable[..., HttpResponse]
@@ -68,15 +70,22 @@ def desk_view(view: View) -> View:
     return wrapped
 
 
+def _case(request: HttpRequest, actor: Actor, public_id: str) -> desk.CaseDetail:
+    """Read the case, then word it for the page."""
+    found = queries.case_detail(actor=actor, user=request.user, public_id=public_id)
+    return desk.case_detail(found, timezone.now())
+
+
 @require_GET
 @desk_view
 def queue(request: HttpRequest) -> HttpResponse:
     """The queue: open cases by tier then deadline, filtered, 50 at a time."""
     actor = _actor(request)
     filters = queries.QueueFilters.from_query(request.GET)
-    page = queries.queue_page(
+    found = queries.queue_page(
         actor=actor, user=request.user, filters=filters, cursor=request.GET.get("after", "")[:200]
     )
+    page = desk.queue_page(found, timezone.now())
     context = {"page": page, "after": request.GET.get("after", "")}
     if _is_htmx(request) and request.headers.get("HX-Target") == "queue-results":
         return render(request, "cases/_queue_results.html", context)
@@ -103,7 +112,7 @@ def counts(request: HttpRequest) -> HttpResponse:
 @desk_view
 def case_page(request: HttpRequest, public_id: str) -> HttpResponse:
     """One case: its reports, subject, media (blurred), matches, comments and audit trail."""
-    detail = queries.case_detail(actor=_actor(request), user=request.user, public_id=public_id)
+    detail = _case(request, _actor(request), public_id)
     return render(request, "cases/case.html", {"d": detail})
 
 
@@ -142,8 +151,7 @@ def _act(request: HttpRequest, actor: Actor, public_id: str, verb: str) -> str:
         note=post.get("note", "").strip(),
         post_ids=chosen,
     )
-    verb_label = queries.DECISION_VERBS.get(decision, decision)  # type: ignore[call-overload]
-    return f"Done: {verb_label}. The platform has been sent the action."
+    return f"Done: {desk.decision_verb(decision)}. The platform has been sent the action."
 
 
 @require_POST
@@ -156,7 +164,7 @@ def act(request: HttpRequest, public_id: str, verb: str) -> HttpResponse:
     message = _act(request, actor, public_id, verb)
     if not _is_htmx(request):
         return redirect("desk:case", public_id=public_id)
-    detail = queries.case_detail(actor=actor, user=request.user, public_id=public_id)
+    detail = _case(request, actor, public_id)
     return render(request, "cases/_work.html", {"d": detail, "message": message})
 
 
@@ -167,7 +175,7 @@ def reveal(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     media_id = request.POST.get("media_id", "")[:200]
     services.record_media_view(case_id=public_id, media_id=media_id, actor=actor)
-    detail = queries.case_detail(actor=actor, user=request.user, public_id=public_id)
+    detail = _case(request, actor, public_id)
     item = detail.find_media(media_id)
     if not _is_htmx(request) or item is None:
         return redirect("desk:case", public_id=public_id)
@@ -187,8 +195,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if not _is_htmx(request):
         return redirect("desk:queue")
     filters = queries.QueueFilters.from_query(request.POST)
-    page = queries.queue_page(actor=actor, user=request.user, filters=filters)
-    label = queries.DECISION_VERBS.get(decision, decision)  # type: ignore[call-overload]
+    found = queries.queue_page(actor=actor, user=request.user, filters=filters)
+    page = desk.queue_page(found, timezone.now())
+    label = desk.decision_verb(decision)
     response = render(
         request,
         "cases/_queue_results.html",

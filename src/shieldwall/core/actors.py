@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from shieldwall.core.errors import Forbidden
+
+
+class ActorKind(StrEnum):
+    """Who acts, as the audit log's actor label begins (`apikey:NAME`); migrations and
+    auditors read these prefixes, so a stored kind never changes."""
+
+    USER = "user"
+    APIKEY = "apikey"
+    CLI = "cli"
+    SYSTEM = "system"
+    WEBHOOK = "webhook"  # a platform's answer to a delivery, taken as its ack
+    PUBLIC = "public"  # someone not signed in: the report page, a sign-in attempt
 
 
 @dataclass(frozen=True)
 class Actor:
     """The caller of a service, as recorded in the audit log and checked for permissions."""
 
-    kind: str  # "user", "apikey", "cli", "system"
+    kind: ActorKind
     name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
     superuser: bool = False
@@ -31,10 +44,10 @@ def cli_actor() -> Actor:
         name = getpass.getuser()
     except (KeyError, OSError):
         name = "unknown"
-    return Actor(kind="cli", name=name, superuser=True)
+    return Actor(kind=ActorKind.CLI, name=name, superuser=True)
 
 
-SYSTEM = Actor(kind="system", name="shieldwall", superuser=True)
+SYSTEM = Actor(kind=ActorKind.SYSTEM, name="shieldwall", superuser=True)
 
 
 def require(actor: Actor, permission: str) -> None:

@@ -12,10 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from shieldwall.core import audit
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import Actor, ActorKind, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
+from shieldwall.core.events import CoreEvent
 from shieldwall.core.models import ApiKey
-from shieldwall.core.roles import DEFAULT_SCOPES, MANAGE_API_KEYS, SCOPES, scope_permissions
+from shieldwall.core.permissions import MANAGE_API_KEYS
+from shieldwall.core.roles import DEFAULT_SCOPES, SCOPES, scope_permissions
 
 KEY_PREFIX = "sw_"
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -60,7 +62,7 @@ def create_api_key(
         )
         audit.record(
             actor=actor,
-            action="apikey.create",
+            action=CoreEvent.APIKEY_CREATED,
             subject_type="apikey",
             subject_id=key.pk,
             data={"name": name, "prefix": key.prefix, "scopes": granted},
@@ -82,7 +84,7 @@ def set_api_key_scopes(*, name: str, scopes: Iterable[str], actor: Actor) -> Api
             _recent.clear()
             audit.record(
                 actor=actor,
-                action="apikey.scopes",
+                action=CoreEvent.APIKEY_SCOPES_CHANGED,
                 subject_type="apikey",
                 subject_id=key.pk,
                 data={"name": name, "from": before, "to": granted},
@@ -109,7 +111,7 @@ def revoke_api_key(*, name: str, actor: Actor) -> ApiKey:
             key.save(update_fields=["revoked_at"])
             audit.record(
                 actor=actor,
-                action="apikey.revoke",
+                action=CoreEvent.APIKEY_REVOKED,
                 subject_type="apikey",
                 subject_id=key.pk,
                 data={"name": name},
@@ -139,7 +141,7 @@ def authenticate(secret: str) -> Actor | None:
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    actor = Actor(kind="apikey", name=key.name, permissions=scope_permissions(key.scopes))
+    actor = Actor(kind=ActorKind.APIKEY, name=key.name, permissions=scope_permissions(key.scopes))
     if len(_recent) > 1000:
         _recent.clear()
     _recent[digest] = (actor, time.monotonic() + AUTH_CACHE_SECONDS)

@@ -6,7 +6,11 @@ database.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +21,34 @@ from shieldwall.core.actors import Actor
 from shieldwall.core.audit_seal import GENESIS, event_body, event_digest, head_seal, matches
 from shieldwall.core.models import AuditEvent, AuditHead
 
-__all__ = ["GENESIS", "AuditTampered", "head_problem", "record"]
+__all__ = ["GENESIS", "AuditTampered", "EventType", "event_types", "head_problem", "record"]
+
+
+class EventType(StrEnum):
+    """The base of every audit event type. Each app declares its own in `<app>/events.py`
+    (``class BankEvent(EventType): CREATED = "bank.created"``), so the names an auditor
+    filters on and a transparency count groups by are typed, and found in one place.
+
+    A stored name is the audit chain's and every auditor's filter: it never changes. A new
+    name is a new member, never an edit of an old one."""
+
+
+@cache
+def event_types() -> dict[str, EventType]:
+    """Every event type the installed apps declare, by stored name; two apps declaring the
+    same name is a mistake found at the first call, not in an auditor's count."""
+    from django.conf import settings
+
+    for app in settings.INSTALLED_APPS:
+        if app.startswith("shieldwall.") and importlib.util.find_spec(f"{app}.events"):
+            importlib.import_module(f"{app}.events")
+    found: dict[str, EventType] = {}
+    for family in EventType.__subclasses__():
+        for member in family:
+            if member.value in found and found[member.value] is not member:
+                raise LookupError(f"audit event {member.value!r} is declared twice")
+            found[member.value] = member
+    return found
 
 
 class AuditTampered(RuntimeError):
@@ -69,7 +100,7 @@ def _locked_head(key: str) -> AuditHead:
 def record(
     *,
     actor: Actor,
-    action: str,
+    action: EventType,
     subject_type: str = "",
     subject_id: str | int = "",
     data: dict[str, Any] | None = None,
@@ -87,7 +118,7 @@ def record(
         "seq": seq,
         "created_at": timezone.now(),
         "actor": actor.label,
-        "action": action,
+        "action": str(action),
         "subject_type": subject_type,
         "subject_id": str(subject_id),
         "data": payload,

@@ -23,7 +23,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from ninja.parser import Parser
 
-from shieldwall.core.errors import Invalid, ServiceError
+from shieldwall.core.errors import Invalid, ServiceError, TooLarge
 
 # Deeper than any request of the API needs (an event batch is five levels).
 MAX_JSON_DEPTH = 32
@@ -36,12 +36,6 @@ REQUEST_DATA_ERRORS: tuple[type[Exception], ...] = (
     MultiPartParserError,
     UnreadablePostError,
 )
-
-
-class TooLarge(ServiceError):
-    """The request is larger than the service reads."""
-
-    status = 413
 
 
 class Malformed(ServiceError):

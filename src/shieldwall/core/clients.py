@@ -51,6 +51,13 @@ def client_address(request: HttpRequest) -> str:
     return str(nearest)
 
 
+def address_in(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    """Whether an address (as `client_address` gives it) lies in one of these networks;
+    "unknown" and anything else unparsable lies in none."""
+    parsed = _parse(address)
+    return parsed is not None and _trusted(parsed, networks)
+
+
 def rate_bucket(address: str) -> str:
     """The unit a rate limit counts: one IPv4 address, or one IPv6 /64 (one subscriber's)."""
     parsed = _parse(address)

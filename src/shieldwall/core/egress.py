@@ -25,6 +25,7 @@ from urllib3.exceptions import NameResolutionError
 
 from shieldwall import config
 from shieldwall.core.errors import Invalid
+from shieldwall.hosts import bare_host
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -78,14 +79,9 @@ def forbidden_reason(ip: IPAddress) -> str | None:
     return next((why for hit, why in checks if hit), None)
 
 
-def normalise_host(host: str) -> str:
-    """A host name as compared with the allow-list: lowercase, no brackets or final dot."""
-    return host.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
-
-
 def is_loopback_name(host: str) -> bool:
     """Whether the host is localhost or a loopback address literal."""
-    host = normalise_host(host)
+    host = bare_host(host)
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -112,7 +108,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
 
 def vet(host: str, port: int) -> list[IPAddress]:
     """The addresses to connect to for host, or DestinationRefused if any is not public."""
-    name = normalise_host(host)
+    name = bare_host(host)
     addresses = resolve(name, port)  # raises socket.gaierror when the name does not resolve
     allowed = name in allowed_private_hosts()
     for ip in addresses:
@@ -132,7 +128,7 @@ def check_url(url: str, *, field: str) -> None:
     that does not resolve yet is accepted: every connection is checked again.
     """
     parts = urlsplit(url)
-    host = normalise_host(parts.hostname or "")
+    host = bare_host(parts.hostname or "")
     if parts.scheme == "http" and not is_loopback_name(host):
         raise Invalid(
             "insecure_url",

@@ -39,6 +39,12 @@ class Forbidden(ServiceError):
     status = 403
 
 
+class TooLarge(ServiceError):
+    """The request, or a file in it, is larger than the service reads."""
+
+    status = 413
+
+
 class Unavailable(ServiceError):
     """The service cannot do this now (every decoder busy, say); trying again later may work."""
 

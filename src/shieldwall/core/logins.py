@@ -20,11 +20,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from shieldwall.core import audit, throttle
-from shieldwall.core.actors import Actor
+from shieldwall.core.actors import Actor, ActorKind
 from shieldwall.core.clients import rate_bucket
+from shieldwall.core.events import CoreEvent
 
 log = structlog.get_logger("shieldwall.logins")
-SIGN_IN = Actor(kind="public", name="sign-in")
+SIGN_IN = Actor(kind=ActorKind.PUBLIC, name="sign-in")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def count_failure(*, username: str, address: str, now: datetime) -> Pause | None
         with transaction.atomic():
             audit.record(
                 actor=SIGN_IN,
-                action="login.paused",
+                action=CoreEvent.LOGIN_PAUSED,
                 subject_type="user" if known else "",
                 subject_id=username if known else "",
                 data={"by": reached, "address": address, "minutes": config.login_pause_minutes},
@@ -104,4 +105,6 @@ def lift_pause(*, username: str, actor: Actor) -> None:
     """An operator ends an account's pause now (someone kept a colleague's sign-in paused)."""
     with transaction.atomic():
         throttle.clear(key=_account_key(username))
-        audit.record(actor=actor, action="login.unpaused", subject_type="user", subject_id=username)
+        audit.record(
+            actor=actor, action=CoreEvent.LOGIN_UNPAUSED, subject_type="user", subject_id=username
+        )

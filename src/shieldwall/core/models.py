@@ -78,7 +78,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     scopes = models.JSONField(
-        default=list, help_text="what the key may do (core.roles.SCOPE_PERMISSIONS)"
+        default=list, help_text="what the key may do (the apps' permissions.GRANTS)"
     )
 
     class Meta:

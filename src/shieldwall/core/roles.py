@@ -1,11 +1,22 @@
-"""Staff roles as Django groups, the permissions each role holds, and platform key scopes."""
+"""Staff roles, platform key scopes, and the permissions each app grants to them.
+
+Each app declares its own permissions in `<app>/permissions.py`: the codenames (which its
+models' `Meta.permissions` create) and a `GRANTS` saying which roles and which key scopes hold
+each. This module collects them from the installed apps by name (core imports no feature app)
+and fails loudly on a grant it cannot honour: a permission no model declares, a role or scope
+that does not exist.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import importlib.util
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from shieldwall.core.actors import Actor
+from shieldwall.core.actors import Actor, ActorKind
 
 ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR = (
     "admin",
@@ -17,119 +28,127 @@ ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR = (
 )
 ROLES = (ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR)
 
-# Permission codenames ("app_label.codename"); features add theirs here as they arrive.
-MANAGE_BANKS = "banks.manage_bank"
-VIEW_BANKS = "banks.view_bank"
-# Protected banks (verified CSAM, NCII, platform-removed, exchange-filled): changed, and their
-# hashes read, only by staff holding these, always with a reason (see banks/guard.py).
-MANAGE_PROTECTED_BANKS = "banks.manage_protected_bank"
-EXPORT_PROTECTED_BANKS = "banks.export_protected_bank"
-LOOKUP_HASHES = "banks.lookup_hashes"
-VIEW_AUDIT = "core.view_auditevent"
-MANAGE_API_KEYS = "core.manage_apikey"
-SCAN = "banks.scan_media"
-SUBMIT_REPORTS = "reports.submit_report"
-# Permissions of feature apps named as strings: core imports no feature app.
-SEND_EVENTS = "subjects.send_events"
-CONFIGURE_PLATFORM = "subjects.configure_platform"
-PULL_ACTIONS = "integrations.pull_actions"
-ISSUE_ACTIONS = "integrations.issue_action"
-MANAGE_WEBHOOKS = "integrations.manage_webhooks"
-ACKNOWLEDGE_CASES = "cases.acknowledge_case"
-ACT_ON_CASES = "cases.act_on_case"
-ACT_ON_ESCALATED = "cases.act_on_escalated"
-BULK_ACT = "cases.bulk_act"
-ASSIGN_CASES = "cases.assign_case"
-COMMENT_CASES = "cases.comment_case"
-VIEW_MEDIA = "cases.view_media"
-VIEW_CASES = "cases.view_case"
-VIEW_REPORTER = "reports.view_reporter"
-
-_MODERATE = (
-    VIEW_CASES,
-    ACKNOWLEDGE_CASES,
-    ACT_ON_CASES,
-    ASSIGN_CASES,
-    COMMENT_CASES,
-    VIEW_MEDIA,
-    ISSUE_ACTIONS,
-)
-ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    ADMIN: (
-        MANAGE_BANKS,
-        VIEW_BANKS,
-        MANAGE_PROTECTED_BANKS,
-        EXPORT_PROTECTED_BANKS,
-        MANAGE_API_KEYS,
-        VIEW_AUDIT,
-        SCAN,
-        LOOKUP_HASHES,
-        SEND_EVENTS,
-        CONFIGURE_PLATFORM,
-        *_MODERATE,
-        MANAGE_WEBHOOKS,
-        ACT_ON_ESCALATED,
-        BULK_ACT,
-        VIEW_REPORTER,
-    ),
-    LEAD: (VIEW_BANKS, SCAN, LOOKUP_HASHES, *_MODERATE, ACT_ON_ESCALATED, BULK_ACT),
-    MODERATOR: (VIEW_BANKS, SCAN, LOOKUP_HASHES, *_MODERATE),
-    TRIAGE: (SCAN, LOOKUP_HASHES, VIEW_CASES, ACKNOWLEDGE_CASES),
-    # Compliance hands hash lists to those entitled to them (an exchange, a regulator): it may
-    # read a protected bank's hashes, with a reason and audited, but never change the bank.
-    COMPLIANCE: (VIEW_BANKS, EXPORT_PROTECTED_BANKS, VIEW_AUDIT, VIEW_REPORTER, VIEW_CASES),
-    AUDITOR: (VIEW_AUDIT,),
-}
-
-# What a platform's API key may do, by scope: the one place scopes become permissions.
-SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "scan": (SCAN,),
-    "lookup": (LOOKUP_HASHES,),
-    "events": (SEND_EVENTS,),
-    "reports": (SUBMIT_REPORTS,),
-    "actions": (PULL_ACTIONS,),
-    # Its own custom banks; protected banks stay out of reach whatever the scopes.
-    "banks": (VIEW_BANKS, MANAGE_BANKS),
-    # How its public links map to its ids, and where it serves media (the platform profile):
-    # granted on purpose, since a key holding it decides which media hosts the desk loads.
-    "platform": (CONFIGURE_PLATFORM,),
-}
-SCOPES = tuple(sorted(SCOPE_PERMISSIONS))
-# A new key: every scope but its own banks and the platform profile.
+# What a platform's API key may be granted. Which permissions each scope carries is declared
+# by the apps (their GRANTS); the names live here, since the command line reads them before
+# Django starts.
+SCOPES = ("actions", "banks", "events", "lookup", "platform", "reports", "scan")
+# A new key: every scope but its own banks and the platform profile (granted on purpose: a key
+# holding `platform` decides which media hosts the desk loads).
 DEFAULT_SCOPES = ("actions", "events", "lookup", "reports", "scan")
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one app grants: per role and per key scope, the permissions it holds."""
+
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class UnknownGrant(LookupError):
+    """An app grants something that does not exist: refused at start, never skipped."""
+
+
+def _app_names() -> list[str]:
+    from django.conf import settings
+
+    return [name for name in settings.INSTALLED_APPS if name.startswith("shieldwall.")]
+
+
+def _grants_of(app: str) -> Grants | None:
+    module_name = f"{app}.permissions"
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    grants = getattr(importlib.import_module(module_name), "GRANTS", None)
+    if not isinstance(grants, Grants):
+        raise UnknownGrant(f"{module_name} has no GRANTS = Grants(...)")
+    return grants
+
+
+@dataclass(frozen=True)
+class _Collected:
+    roles: dict[str, frozenset[str]]
+    scopes: dict[str, frozenset[str]]
+
+
+def _merge(
+    into: dict[str, set[str]],
+    grants: Mapping[str, tuple[str, ...]],
+    known: tuple[str, ...],
+    what: str,
+    app: str,
+) -> None:
+    for name, perms in grants.items():
+        if name not in known:
+            raise UnknownGrant(f"{app}.permissions grants to unknown {what} {name!r}")
+        into.setdefault(name, set()).update(perms)
+
+
+@cache
+def _collected() -> _Collected:
+    roles: dict[str, set[str]] = {role: set() for role in ROLES}
+    scopes: dict[str, set[str]] = {scope: set() for scope in SCOPES}
+    for app in _app_names():
+        grants = _grants_of(app)
+        if grants is None:
+            continue
+        _merge(roles, grants.roles, ROLES, "role", app)
+        _merge(scopes, grants.scopes, SCOPES, "scope", app)
+    return _Collected(
+        roles={k: frozenset(v) for k, v in roles.items()},
+        scopes={k: frozenset(v) for k, v in scopes.items()},
+    )
+
+
+def role_permissions(role: str) -> frozenset[str]:
+    """The permissions the apps grant to one staff role."""
+    return _collected().roles[role]
 
 
 def scope_permissions(scopes: Iterable[str]) -> frozenset[str]:
     """The permissions a key with these scopes holds (unknown scopes grant nothing)."""
-    return frozenset(p for s in scopes for p in SCOPE_PERMISSIONS.get(s, ()))
+    table = _collected().scopes
+    return frozenset(p for s in scopes for p in table.get(s, ()))
 
 
-# What a new platform key may do (the default scopes).
-PLATFORM_PERMISSIONS = scope_permissions(DEFAULT_SCOPES)
+def platform_permissions() -> frozenset[str]:
+    """What a new platform key may do (the default scopes)."""
+    return scope_permissions(DEFAULT_SCOPES)
+
+
+def declared_permissions() -> frozenset[str]:
+    """Every permission some role or scope is granted."""
+    found = _collected()
+    return frozenset().union(*found.roles.values(), *found.scopes.values())
 
 
 def ensure_roles(**_: Any) -> None:
-    """Create the role groups and grant their permissions (idempotent; runs after migrate)."""
-    # Imported here: the command line reads the scopes above before Django starts.
+    """Create the role groups and grant their permissions (idempotent; runs after migrate).
+
+    A granted permission that no model declares is a mistake in an app: it raises, because a
+    role silently missing a permission is found only when someone cannot do their work.
+    """
     from django.contrib.auth.models import Group, Permission
 
-    for role, perms in ROLE_PERMISSIONS.items():
+    def lookup(perm: str) -> Any:
+        app_label, codename = perm.split(".")
+        found = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if found is None:
+            raise UnknownGrant(f"permission {perm!r} is granted but no model declares it")
+        return found
+
+    every = {perm: lookup(perm) for perm in sorted(declared_permissions())}
+    for role in ROLES:
         group, _created = Group.objects.get_or_create(name=role)
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            found = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if found is not None:
-                wanted.append(found)
-        group.permissions.set(wanted)
+        group.permissions.set([every[perm] for perm in sorted(role_permissions(role))])
 
 
 def user_actor(user: Any) -> Actor:
     """The Actor for a staff user, carrying the permissions of their groups."""
     return Actor(
-        kind="user",
+        kind=ActorKind.USER,
         name=user.get_username(),
         permissions=frozenset(user.get_all_permissions()),
         superuser=bool(user.is_superuser),

@@ -17,6 +17,7 @@ from django.db import transaction
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
+from shieldwall.core.events import CoreEvent
 from shieldwall.core.roles import ROLES, ensure_roles
 
 MANAGE_STAFF = "auth.add_user"
@@ -71,7 +72,7 @@ def create_staff_user(
         user.groups.set(Group.objects.filter(name__in=roles))
         audit.record(
             actor=actor,
-            action="staff.create",
+            action=CoreEvent.STAFF_CREATED,
             subject_type="user",
             subject_id=user.pk,
             data={"username": username, "roles": sorted(roles), "superuser": superuser},
@@ -91,7 +92,7 @@ def set_staff_roles(*, username: str, roles: Sequence[str], actor: Actor) -> Any
             user.groups.set(Group.objects.filter(name__in=roles))
             audit.record(
                 actor=actor,
-                action="staff.roles",
+                action=CoreEvent.STAFF_ROLES_CHANGED,
                 subject_type="user",
                 subject_id=user.pk,
                 data={"username": username, "from": before, "to": sorted(set(roles))},
@@ -110,7 +111,7 @@ def set_staff_active(*, username: str, active: bool, actor: Actor) -> Any:
             user.save(update_fields=["is_active"])
             audit.record(
                 actor=actor,
-                action="staff.enable" if active else "staff.disable",
+                action=CoreEvent.STAFF_ENABLED if active else CoreEvent.STAFF_DISABLED,
                 subject_type="user",
                 subject_id=user.pk,
                 data={"username": username},

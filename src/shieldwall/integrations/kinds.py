@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from shieldwall.subjects.kinds import SubjectType
+
 
 class ActionKind(models.TextChoices):
     """What the platform is asked to do; the values are part of the public contract."""
@@ -18,24 +20,15 @@ class ActionKind(models.TextChoices):
     LIMIT_POST = "limit_post", "Limit post"
 
 
-class SubjectType(models.TextChoices):
-    """What an action is about, on the platform."""
-
-    POST = "post", "Post"
-    MEDIA = "media", "Media"
-    ACCOUNT = "account", "Account"
-    HASHTAG = "hashtag", "Hashtag"
-
-
 SUBJECT_OF_KIND: dict[str, str] = {
-    "remove_post": "post",
-    "remove_media": "media",
-    "restore_post": "post",
-    "suspend_account": "account",
-    "restore_account": "account",
-    "suppress_hashtag": "hashtag",
-    "unsuppress_hashtag": "hashtag",
-    "limit_post": "post",
+    ActionKind.REMOVE_POST: SubjectType.POST,
+    ActionKind.REMOVE_MEDIA: SubjectType.MEDIA,
+    ActionKind.RESTORE_POST: SubjectType.POST,
+    ActionKind.SUSPEND_ACCOUNT: SubjectType.ACCOUNT,
+    ActionKind.RESTORE_ACCOUNT: SubjectType.ACCOUNT,
+    ActionKind.SUPPRESS_HASHTAG: SubjectType.HASHTAG,
+    ActionKind.UNSUPPRESS_HASHTAG: SubjectType.HASHTAG,
+    ActionKind.LIMIT_POST: SubjectType.POST,
 }
 
 

@@ -8,8 +8,8 @@ from shieldwall.integrations.kinds import (
     SUBJECT_OF_KIND,
     AckStatus,
     ActionKind,
-    SubjectType,
 )
+from shieldwall.subjects.kinds import SubjectType
 
 __all__ = [
     "SUBJECT_OF_KIND",
@@ -18,14 +18,8 @@ __all__ = [
     "ActionKind",
     "Delivery",
     "DeliveryStatus",
-    "SubjectType",
     "WebhookEndpoint",
 ]
-
-# Permission codenames ("app_label.codename"), declared in the Meta classes below.
-ISSUE_ACTIONS = "integrations.issue_action"
-PULL_ACTIONS = "integrations.pull_actions"
-MANAGE_WEBHOOKS = "integrations.manage_webhooks"
 
 
 def _subject_matches_kind() -> models.Q:

@@ -19,13 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shieldwall.core import audit, egress
-from shieldwall.core.actors import Actor, require
+from shieldwall.core import audit, crockford, egress
+from shieldwall.core.actors import Actor, ActorKind, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
+from shieldwall.integrations.events import IntegrationEvent
 from shieldwall.integrations.models import (
-    ISSUE_ACTIONS,
-    MANAGE_WEBHOOKS,
-    PULL_ACTIONS,
     SUBJECT_OF_KIND,
     AckStatus,
     Action,
@@ -34,6 +32,7 @@ from shieldwall.integrations.models import (
     DeliveryStatus,
     WebhookEndpoint,
 )
+from shieldwall.integrations.permissions import ISSUE_ACTIONS, MANAGE_WEBHOOKS, PULL_ACTIONS
 
 ACTION_ID_PREFIX = "act_"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
@@ -43,17 +42,13 @@ MAX_ACK_DETAIL = 1000
 MAX_ACK_ANSWER = 4096  # bytes of a webhook answer read as an ack; longer is no ack
 MAX_PAGE = 1000
 MAX_RETRY_IDS = 1000
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ULID_CHARS = 26  # 130 bits: a ULID's 128 and two zero bits in front
 
 
 def new_action_id() -> str:
     """`act_` + a ULID: 48 bits of milliseconds then 80 random bits, so ids sort by time."""
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        value, digit = divmod(value, 32)
-        chars.append(_CROCKFORD[digit])
-    return ACTION_ID_PREFIX + "".join(reversed(chars))
+    return ACTION_ID_PREFIX + crockford.encode(value, ULID_CHARS)
 
 
 def format_time(moment: datetime) -> str:
@@ -109,7 +104,7 @@ def issue_action(
         # their seq drawn) in commit order: the pull cursor never skips a late commit.
         audit.record(
             actor=actor,
-            action="action.issue",
+            action=IntegrationEvent.ACTION_ISSUED,
             subject_type="action",
             subject_id=public_id,
             data={
@@ -194,7 +189,7 @@ def ack_action(*, action_id: str, status: str, actor: Actor, detail: str = "") -
         action.save(update_fields=["ack_status", "ack_detail", "acked_at"])
         audit.record(
             actor=actor,
-            action="action.ack",
+            action=IntegrationEvent.ACTION_ACKED,
             subject_type="action",
             subject_id=action.public_id,
             data={"status": status, "detail": detail},
@@ -257,8 +252,8 @@ def record_answer_acks(acks: Sequence[AnswerAck]) -> int:
             continue
         recorded += 1
         audit.record(
-            actor=Actor(kind="webhook", name=str(ack.endpoint_id)),
-            action="action.ack",
+            actor=Actor(kind=ActorKind.WEBHOOK, name=str(ack.endpoint_id)),
+            action=IntegrationEvent.ACTION_ACKED,
             subject_type="action",
             subject_id=ack.action_id,
             data={"status": ack.status, "detail": ack.detail, "via": "webhook_answer"},
@@ -300,7 +295,7 @@ def add_endpoint(*, url: str, actor: Actor) -> tuple[WebhookEndpoint, str]:
             endpoint = WebhookEndpoint.objects.create(url=url, secret=secret)
             audit.record(
                 actor=actor,
-                action="webhook.add",
+                action=IntegrationEvent.WEBHOOK_ADDED,
                 subject_type="webhook",
                 subject_id=endpoint.pk,
                 data={"url": url},
@@ -349,7 +344,7 @@ def rotate_secret(*, endpoint: str, actor: Actor) -> tuple[WebhookEndpoint, str]
         found.save(update_fields=["secret", "secret_previous", "rotated_at"])
         audit.record(
             actor=actor,
-            action="webhook.rotate",
+            action=IntegrationEvent.WEBHOOK_ROTATED,
             subject_type="webhook",
             subject_id=found.pk,
             data={"url": found.url},
@@ -367,7 +362,7 @@ def disable_endpoint(*, endpoint: str, actor: Actor) -> WebhookEndpoint:
             found.save(update_fields=["enabled"])
             audit.record(
                 actor=actor,
-                action="webhook.disable",
+                action=IntegrationEvent.WEBHOOK_DISABLED,
                 subject_type="webhook",
                 subject_id=found.pk,
                 data={"url": found.url},
@@ -407,6 +402,9 @@ def retry_dead(*, delivery_ids: Sequence[int] | None, actor: Actor) -> int:
             if delivery_ids is not None:
                 data["deliveries"] = sorted(int(i) for i in delivery_ids)
             audit.record(
-                actor=actor, action="webhook.retry_dead", subject_type="delivery", data=data
+                actor=actor,
+                action=IntegrationEvent.WEBHOOK_DEAD_RETRIED,
+                subject_type="delivery",
+                data=data,
             )
     return n

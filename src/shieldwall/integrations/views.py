@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from shieldwall.core.errors import ServiceError
 from shieldwall.core.roles import user_actor
 from shieldwall.integrations import services
-from shieldwall.integrations.models import MANAGE_WEBHOOKS
+from shieldwall.integrations.permissions import MANAGE_WEBHOOKS
 
 
 @login_required

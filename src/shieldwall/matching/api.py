@@ -6,17 +6,13 @@ from django.conf import settings
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from shieldwall.core.errors import ServiceError
+from shieldwall.core.errors import ServiceError, TooLarge
 from shieldwall.core.http import ApiRequest, ErrorOut
 from shieldwall.matching import services
 from shieldwall.matching.schemas import LookupIn, ScanOut, scan_out
 from shieldwall.media.hashing import FrameHash
 
 router = Router(tags=["matching"])
-
-
-class TooLarge(ServiceError):
-    status = 413
 
 
 @router.post(

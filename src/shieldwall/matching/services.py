@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,18 +14,19 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from shieldwall.banks.models import BankAction, BankEntry, SignalType
+from shieldwall.banks.permissions import EXPORT_PROTECTED_BANKS, LOOKUP_HASHES, SCAN
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
 from shieldwall.core.limits import hash_media, refusal
-from shieldwall.core.roles import EXPORT_PROTECTED_BANKS, LOOKUP_HASHES, SCAN
 from shieldwall.matching.index import hex_to_array
+from shieldwall.matching.kinds import ScanVerdict
+from shieldwall.matching.metrics import NO_BANK, REFUSED, record_match, record_scan
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
 from shieldwall.matching.registry import MIN_PDQ_QUALITY, BankIndex, registry
 from shieldwall.media import FrameHash, MediaHashes, dihedral_from_hash
 from shieldwall.media.errors import MediaError
 from shieldwall.subjects.services import record_media
 
-ALLOW, REVIEW, BLOCK = "allow", "review", "block"
 log = structlog.get_logger(__name__)
 
 
@@ -73,7 +75,7 @@ class QueryHashes:
 class Verdict:
     """allow, review or block, with the matches that decided it."""
 
-    verdict: str
+    verdict: ScanVerdict
     matches: list[BankMatch] = field(default_factory=list)
     hashes: MediaHashes | None = None
     # Allowed media that came within the review radius of a blocking bank: for staff only,
@@ -81,14 +83,14 @@ class Verdict:
     near: list[BankMatch] = field(default_factory=list)
 
 
-def decide(matches: Sequence[BankMatch]) -> str:
+def decide(matches: Sequence[BankMatch]) -> ScanVerdict:
     """block if any matching bank says block, review if any says review, else allow."""
     actions = {m.action for m in matches}
     if BankAction.BLOCK in actions:
-        return BLOCK
+        return ScanVerdict.BLOCK
     if BankAction.REVIEW in actions:
-        return REVIEW
-    return ALLOW
+        return ScanVerdict.REVIEW
+    return ScanVerdict.ALLOW
 
 
 def exact_match_query(q: QueryHashes) -> QuerySet[BankEntry]:
@@ -151,6 +153,14 @@ def _match_frames(b: BankIndex, frames: Sequence[FrameHash]) -> list[BankMatch]:
 
 def match_hashes(q: QueryHashes) -> list[BankMatch]:
     """Every enabled bank entry the hashes match: exact, PDQ (8 variants), or video frames."""
+    started = time.perf_counter()
+    try:
+        return _match_every_bank(q)
+    finally:
+        record_match(time.perf_counter() - started)
+
+
+def _match_every_bank(q: QueryHashes) -> list[BankMatch]:
     matches = _exact_matches(q)
     banks = registry.banks()
     if q.pdq and (q.pdq_quality is None or q.pdq_quality >= MIN_PDQ_QUALITY):
@@ -233,11 +243,13 @@ def scan_bytes(
     """Hash uploaded media and match it; keep its hashes as platform media when it has an id,
     and a scan signal for staff when it was blocked or came near a blocking bank."""
     require(actor, SCAN)
+    started = time.perf_counter()
     try:
         # Media with a platform id may be removed later: hash its near copies now, while the
         # pixels are here, so a removal can bank them. In a decoding child, never here.
         hashes = hash_media(data, near_copies=bool(media_id))
     except MediaError as exc:
+        record_scan(verdict=REFUSED, bank_kind=NO_BANK, seconds=time.perf_counter() - started)
         raise refusal(exc) from None
     q = QueryHashes(
         md5=hashes.md5,
@@ -251,7 +263,7 @@ def scan_bytes(
     matches = match_hashes(q)
     verdict = Verdict(decide(matches), matches, hashes)
     usable = hashes.pdq is not None and (hashes.pdq_quality or 0) >= MIN_PDQ_QUALITY
-    if media_id and usable and verdict.verdict != BLOCK:
+    if media_id and usable and verdict.verdict != ScanVerdict.BLOCK:
         verdict.near = near_matches(
             [hashes.pdq or "", *hashes.pdq_stripped],
             radius=settings.SHIELDWALL.near_match_radius,
@@ -283,15 +295,29 @@ def scan_bytes(
                 )
             if signal is not None:
                 signal.save(force_insert=True)
+    record_scan(
+        verdict=verdict.verdict,
+        bank_kind=deciding_kind(verdict),
+        seconds=time.perf_counter() - started,
+    )
     return verdict
+
+
+def deciding_kind(verdict: Verdict) -> str:
+    """The kind of the bank whose action is the verdict (the closest such match), or none."""
+    for m in verdict.matches:
+        if m.action == verdict.verdict:
+            return m.bank_kind
+    return NO_BANK
 
 
 def _signal(
     verdict: Verdict, *, media_id: str, post_id: str, account_id: str, caller: str
 ) -> ScanSignal | None:
     """The row staff should hear about from this scan: a block, or a near match, or none."""
-    if verdict.verdict == BLOCK:
-        kind, found = ScanSignalKind.BLOCKED, [m for m in verdict.matches if m.action == BLOCK]
+    if verdict.verdict == ScanVerdict.BLOCK:
+        blocking = [m for m in verdict.matches if m.action == BankAction.BLOCK]
+        kind, found = ScanSignalKind.BLOCKED, blocking
     elif verdict.near:
         kind, found = ScanSignalKind.NEAR_MATCH, verdict.near
     else:

@@ -29,9 +29,3 @@ class Affected(models.TextChoices):
     ME = "me", "Me"
     SOMEONE_ELSE = "someone_else", "Someone else or a specific group of people"
     EVERYONE = "everyone", "Everyone"
-
-
-class SubjectType(models.TextChoices):
-    POST = "post", "Post"
-    ACCOUNT = "account", "Account"
-    HASHTAG = "hashtag", "Hashtag"

@@ -8,12 +8,15 @@ where it went wrong. Step and option ids are stable: platforms and stored report
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from shieldwall.core.errors import Invalid
-from shieldwall.reports.categories import Affected, Category, CseReason, SubjectType
+from shieldwall.reports.categories import Affected, Category, CseReason
+from shieldwall.subjects.kinds import REPORTABLE, SubjectType
 
 FLOW_VERSION = "2026-12-01.1"
+PREVIOUS_FLOW_VERSION = "2026-11-26.1"
 MAX_CONTEXT = 2000
 MAX_ADDITIONAL_POSTS = 10
 
@@ -144,12 +147,54 @@ def _what_steps(
     return what, sensitive
 
 
-def build_flow(subject: str, has_media: bool) -> Flow:
-    """The step tree for reporting a post (with or without media), an account or a hashtag."""
-    if subject not in SubjectType.values:
+_REPORTABLE_WORDS = ", ".join(t.value for t in REPORTABLE[:-1]) + f" or {REPORTABLE[-1].value}"
+
+
+@dataclass(frozen=True)
+class FlowShape:
+    """How one version of the tree differs from the others.
+
+    Stored reports keep the version they were made under, and their path only walks that
+    version's tree: the desk reads each report with its own version, so every version a
+    stored report may carry stays buildable here.
+    """
+
+    # From 2026-12-01.1: "Me" has its own branch (the reporter is not asked again whether
+    # the nudity is of them), and nudity of the reporter leads to a support step.
+    me_branch: bool
+
+
+FLOW_SHAPES: dict[str, FlowShape] = {
+    PREVIOUS_FLOW_VERSION: FlowShape(me_branch=False),
+    FLOW_VERSION: FlowShape(me_branch=True),
+}
+
+
+def flow_shape(version: str) -> FlowShape:
+    """The shape of a known flow version; an unknown one is refused (422), never guessed."""
+    shape = FLOW_SHAPES.get(version)
+    if shape is None:
+        known = ", ".join(FLOW_SHAPES)
         raise Invalid(
-            "invalid_subject", "subject must be post, account or hashtag.", field="subject"
+            "unknown_flow_version",
+            f"There is no report flow version {version!r} (known: {known}).",
+            field="flow_version",
         )
+    return shape
+
+
+@lru_cache(maxsize=64)
+def flow_of(version: str, subject: str, has_media: bool) -> Flow:
+    """The tree of one version, built once per process (the desk reads many reports)."""
+    return build_flow(subject, has_media, version=version)
+
+
+def build_flow(subject: str, has_media: bool, *, version: str = FLOW_VERSION) -> Flow:
+    """The step tree for reporting a post (with or without media), an account or a hashtag,
+    as it stands in `version` (today's unless said)."""
+    if subject not in REPORTABLE:
+        raise Invalid("invalid_subject", f"subject must be {_REPORTABLE_WORDS}.", field="subject")
+    shape = flow_shape(version)
     noun = SubjectType(subject).label.lower()
     media = has_media and subject == SubjectType.POST
     intro = Step(
@@ -160,6 +205,7 @@ def build_flow(subject: str, has_media: bool) -> Flow:
         help="Your report is confidential. The account you report won't see who reported it.",
     )
     ncii = media or subject == SubjectType.ACCOUNT
+    me_branch = ncii and shape.me_branch
     # "Me" has its own copy of the next two steps when the flow has a nudity option: a person
     # who said the content is about them is not asked again whether the nudity is of them.
     who = Step(
@@ -170,7 +216,7 @@ def build_flow(subject: str, has_media: bool) -> Flow:
             Option(
                 a.value,
                 a.label,
-                "what_happening_me" if ncii and a == Affected.ME else "what_happening",
+                "what_happening_me" if me_branch and a == Affected.ME else "what_happening",
                 {"affected": a.value},
             )
             for a in Affected
@@ -193,7 +239,12 @@ def build_flow(subject: str, has_media: bool) -> Flow:
         "choice",
         "Is this nudity of you?",
         (
-            Option("yes", "Yes, it's me", "ncii_support", {"depicted": "reporter"}),
+            Option(
+                "yes",
+                "Yes, it's me",
+                "ncii_support" if shape.me_branch else "review",
+                {"depicted": "reporter"},
+            ),
             Option("no", "No, it's someone else", "ncii_authorised", {"depicted": "other"}),
         ),
     )
@@ -254,13 +305,15 @@ def build_flow(subject: str, has_media: bool) -> Flow:
         help="Thanks for your report. We'll let you know what we decide.",
     )
     steps = [intro, who, what, sensitive]
-    if ncii:
+    if me_branch:
         steps += [what_me, sensitive_me]
     steps.append(cse_confirm)
     if ncii:
-        steps += [ncii_you, ncii_authorised, ncii_support]
+        steps += [ncii_you, ncii_authorised]
+    if me_branch:
+        steps.append(ncii_support)
     steps += [review, done]
-    return Flow(FLOW_VERSION, subject, media, intro.id, {s.id: s for s in steps})
+    return Flow(version, subject, media, intro.id, {s.id: s for s in steps})
 
 
 @dataclass(frozen=True)

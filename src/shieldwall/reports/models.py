@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from shieldwall.reports.categories import Category, SubjectType
+from shieldwall.reports.categories import Affected, Category, CseReason
+from shieldwall.subjects.kinds import REPORTABLE_CHOICES
 
 
 class ReportStatus(models.TextChoices):
@@ -34,6 +35,20 @@ class UnresolvedReason(models.TextChoices):
     LEGACY = "legacy", "Filed by its raw link before links were read"
 
 
+class Depicted(models.TextChoices):
+    """NCII: whether the person reporting is the person shown."""
+
+    REPORTER = "reporter", "The reporter"
+    OTHER = "other", "Someone else"
+
+
+class Authorised(models.TextChoices):
+    """NCII, reported for someone else: whether the reporter may act for them."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
 class Report(models.Model):
     """One person's report about a post, an account or a hashtag."""
 
@@ -41,7 +56,7 @@ class Report(models.Model):
     submitted_by = models.CharField(max_length=200, help_text="apikey:NAME or public")
     idempotency_key = models.CharField(max_length=200)
     source = models.CharField(max_length=16, choices=ReportSource.choices)
-    subject_type = models.CharField(max_length=16, choices=SubjectType.choices)
+    subject_type = models.CharField(max_length=16, choices=REPORTABLE_CHOICES)
     subject_id = models.CharField(max_length=200)
     subject_handle = models.CharField(max_length=200, blank=True)
     subject_url = models.URLField(max_length=2000, blank=True)
@@ -49,10 +64,14 @@ class Report(models.Model):
     flow_version = models.CharField(max_length=40)
     path = models.JSONField()
     category = models.CharField(max_length=40, choices=Category.choices)
-    affected = models.CharField(max_length=16, blank=True)
-    cse_reason = models.CharField(max_length=40, blank=True)
-    depicted = models.CharField(max_length=16, blank=True, help_text="NCII: reporter or other")
-    authorised = models.CharField(max_length=8, blank=True, help_text="NCII: acts for them")
+    affected = models.CharField(max_length=16, choices=Affected.choices, blank=True)
+    cse_reason = models.CharField(max_length=40, choices=CseReason.choices, blank=True)
+    depicted = models.CharField(
+        max_length=16, choices=Depicted.choices, blank=True, help_text="NCII: reporter or other"
+    )
+    authorised = models.CharField(
+        max_length=8, choices=Authorised.choices, blank=True, help_text="NCII: acts for them"
+    )
     additional_post_ids = models.JSONField(default=list, blank=True)
     context = models.TextField(blank=True)
     # Protected: who reported. Shown only to roles that need it (compliance).

@@ -11,21 +11,30 @@ import hashlib
 import secrets
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.crypto import salted_hmac
 
+from shieldwall.core import crockford
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports.categories import Category
 from shieldwall.reports.flow import Flow, build_flow, validate_answers
-from shieldwall.reports.models import Report, ReportSource, Resolution, UnresolvedReason
+from shieldwall.reports.models import (
+    Report,
+    ReportSource,
+    ReportStatus,
+    Resolution,
+    UnresolvedReason,
+)
+from shieldwall.reports.permissions import SUBMIT_REPORTS
+from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.profile import KnownSubject, find_known_subject, read_public_link
 
 RECEIPT_SALT = "shieldwall.reports.receipt"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RECEIPT_CHARS = 24  # 120 bits
 
 
@@ -93,7 +102,7 @@ def _subject(report: ReportIn) -> _Subject:
     if found is not None and found.subject_type != report.subject_type:
         raise Invalid(
             "subject_type_mismatch",
-            f"The link is to {'an' if found.subject_type == 'account' else 'a'} "
+            f"The link is to {'an' if found.subject_type == SubjectType.ACCOUNT else 'a'} "
             f"{found.subject_type}, not a {report.subject_type}.",
             field="subject_type",
         )
@@ -119,8 +128,7 @@ def public_receipt(*, submitted_by: str, idempotency_key: str) -> str:
         RECEIPT_SALT, f"{submitted_by}\n{idempotency_key}", algorithm="sha256"
     ).digest()
     value = int.from_bytes(digest[:15], "big")
-    chars = [_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(_RECEIPT_CHARS))]
-    code = "".join(chars)
+    code = crockford.encode(value, _RECEIPT_CHARS)
     return "-".join(code[i : i + 4] for i in range(0, _RECEIPT_CHARS, 4))
 
 
@@ -131,7 +139,7 @@ def _receipt_hash(receipt: str) -> str:
 def _normalise_receipt(raw: str) -> str:
     text = "".join(ch for ch in raw.upper() if ch.isalnum())
     text = text.translate(str.maketrans("OIL", "011"))
-    if len(text) != _RECEIPT_CHARS or any(ch not in _CROCKFORD for ch in text):
+    if not crockford.is_encoded(text, _RECEIPT_CHARS):
         return ""
     return "-".join(text[i : i + 4] for i in range(0, _RECEIPT_CHARS, 4))
 
@@ -250,7 +258,7 @@ def link_names(report: Report) -> tuple[str, str]:
     """What a public report's link named, as (placeholder, value); value "" when no pattern fit."""
     if report.subject_handle:
         return "handle", report.subject_handle
-    return ("name" if report.subject_type == "hashtag" else "id"), report.subject_id
+    return ("name" if report.subject_type == SubjectType.HASHTAG else "id"), report.subject_id
 
 
 def read_pending_link(report: Report) -> None:
@@ -287,3 +295,36 @@ def resolve_to(report: Report, subject: KnownSubject) -> None:
             "unresolved_reason",
         ]
     )
+
+
+# --- where a report stands: the only writes of a report's status after intake ---------------
+
+DECIDED_STATUSES = frozenset({ReportStatus.ACTIONED, ReportStatus.NO_VIOLATION})
+
+
+def mark_filed(reports: QuerySet[Report], *, at: datetime) -> int:
+    """The worker (or triage) put these reports into their cases or the unresolved links.
+
+    A report filed before keeps its first time: the filer's clock says when it first moved."""
+    return reports.filter(filed_at__isnull=True).update(filed_at=at)
+
+
+def mark_in_review(reports: QuerySet[Report]) -> int:
+    """A person works the reports' case (acknowledged, or reopened after a refusal)."""
+    return reports.update(status=ReportStatus.IN_REVIEW, decided_at=None)
+
+
+def mark_decided(reports: QuerySet[Report], *, status: str, at: datetime) -> int:
+    """The reports' case was decided: action taken, or no violation found."""
+    if status not in DECIDED_STATUSES:
+        raise ValueError(f"{str(status)!r} is not a decided status")
+    return reports.update(status=status, decided_at=at)
+
+
+def dismiss_unresolved(report: Report, *, at: datetime) -> None:
+    """Triage closed a waiting report that names nothing on the platform; the caller holds
+    its row (locked) and the transaction."""
+    report.resolution = Resolution.DISMISSED
+    report.status, report.decided_at = ReportStatus.NO_VIOLATION, at
+    report.filed_at = report.filed_at or at
+    report.save(update_fields=["resolution", "status", "decided_at", "filed_at"])

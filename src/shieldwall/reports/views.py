@@ -20,15 +20,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shieldwall.core import throttle
-from shieldwall.core.actors import Actor
+from shieldwall.core.actors import Actor, ActorKind
 from shieldwall.core.clients import client_address, rate_bucket
 from shieldwall.core.errors import ServiceError
-from shieldwall.core.roles import SUBMIT_REPORTS
 from shieldwall.reports import services
 from shieldwall.reports.flow import Flow, build_flow
 from shieldwall.reports.models import ReportSource
+from shieldwall.reports.permissions import SUBMIT_REPORTS
 
-PUBLIC = Actor(kind="public", name="report-page", permissions=frozenset({SUBMIT_REPORTS}))
+PUBLIC = Actor(kind=ActorKind.PUBLIC, name="report-page", permissions=frozenset({SUBMIT_REPORTS}))
 MAX_PATH = 30
 MAX_PATH_FIELD = 4000  # characters: a real path of 30 answers is well under 3000
 FORGED = "This form was changed or is out of date, so we couldn't continue it. Please start again."

@@ -10,7 +10,7 @@ from shieldwall.core.actors import require
 from shieldwall.core.bodies import parse_json
 from shieldwall.core.http import ApiRequest
 from shieldwall.subjects import services
-from shieldwall.subjects.models import SEND_EVENTS
+from shieldwall.subjects.permissions import SEND_EVENTS
 from shieldwall.subjects.schemas import (
     EventResultOut,
     IngestOut,

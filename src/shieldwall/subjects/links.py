@@ -12,6 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from shieldwall.hosts import ascii_host
+from shieldwall.subjects.kinds import SubjectType
+
 MAX_HOSTS = 20
 MAX_PATTERNS = 10
 MAX_PATTERN_LENGTH = 200
@@ -21,9 +24,9 @@ MAX_VALUE_LENGTH = 200
 # What each subject type's patterns may capture: its platform id, an account's handle (looked
 # up among the accounts Shieldwall knows), or a hashtag's name.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "post": ("id",),
-    "account": ("id", "handle"),
-    "hashtag": ("name",),
+    SubjectType.POST: ("id",),
+    SubjectType.ACCOUNT: ("id", "handle"),
+    SubjectType.HASHTAG: ("name",),
 }
 SUBJECT_TYPES = tuple(PLACEHOLDERS)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -49,9 +52,8 @@ def normalise_host(entry: str, *, field: str = "") -> str:
         raise LinkError(
             "a host is a name such as tidepool.example (1 to 253 characters)", field=field
         )
-    text = entry.strip().lower().rstrip(".")
     try:
-        text = text.encode("idna").decode("ascii") if not text.isascii() else text
+        text = ascii_host(entry)
     except UnicodeError:
         raise LinkError(f"{entry[:60]!r} is not a host name", field=field) from None
     match = _HOST.match(text)
@@ -85,9 +87,8 @@ def host_of(url: str) -> str | None:
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
         return None
-    name = parts.hostname.rstrip(".")
     try:
-        name = name.encode("idna").decode("ascii") if not name.isascii() else name
+        name = ascii_host(parts.hostname)
     except UnicodeError:
         return None
     if ":" in name:  # an IPv6 address: urlsplit drops its brackets

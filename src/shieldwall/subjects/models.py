@@ -9,11 +9,6 @@ from __future__ import annotations
 
 from django.db import models
 
-# Permission codenames ("app_label.codename") of platform API keys: send events, and say how
-# the platform's public links map to its ids.
-SEND_EVENTS = "subjects.send_events"
-CONFIGURE_PLATFORM = "subjects.configure_platform"
-
 
 class PlatformMedia(models.Model):
     """A platform's media item, identified by the platform's own id; bytes are never kept."""

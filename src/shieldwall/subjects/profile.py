@@ -21,7 +21,9 @@ from django.utils import timezone
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.hashtags import HashtagError, normalise_hashtag
+from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.links import (
     MAX_HOSTS,
     MAX_PATTERNS,
@@ -34,14 +36,8 @@ from shieldwall.subjects.links import (
     host_of,
     normalise_host,
 )
-from shieldwall.subjects.models import (
-    CONFIGURE_PLATFORM,
-    Account,
-    Hashtag,
-    PlatformMedia,
-    PlatformProfile,
-    Post,
-)
+from shieldwall.subjects.models import Account, Hashtag, PlatformMedia, PlatformProfile, Post
+from shieldwall.subjects.permissions import CONFIGURE_PLATFORM
 
 PROFILE_CACHE_SECONDS = 5.0
 
@@ -161,7 +157,7 @@ def set_platform_profile(
         row.save()
         audit.record(
             actor=actor,
-            action="platform.profile_set",
+            action=SubjectEvent.PROFILE_SET,
             subject_type="platform",
             subject_id="profile",
             data=data,
@@ -257,13 +253,13 @@ class KnownSubject:
 
 def find_known_subject(subject_type: str, placeholder: str, value: str) -> KnownSubject | None:
     """The subject a link or a person names, if the platform has told Shieldwall of it."""
-    if subject_type == "post" and placeholder == "id":
+    if subject_type == SubjectType.POST and placeholder == "id":
         known = (
             Post.objects.filter(post_id=value).exists()
             or PlatformMedia.objects.filter(post_id=value).exists()
         )
-        return KnownSubject("post", value) if known else None
-    if subject_type == "account":
+        return KnownSubject(SubjectType.POST, value) if known else None
+    if subject_type == SubjectType.ACCOUNT:
         accounts = Account.objects.order_by("-last_event_at", "-pk")
         if placeholder == "id":
             found = accounts.filter(account_id=value).first()
@@ -272,13 +268,14 @@ def find_known_subject(subject_type: str, placeholder: str, value: str) -> Known
                 accounts.filter(handle=value).first()
                 or accounts.filter(handle__iexact=value).first()
             )
-        return KnownSubject("account", found.account_id, found.handle) if found else None
-    if subject_type == "hashtag":
+        return KnownSubject(SubjectType.ACCOUNT, found.account_id, found.handle) if found else None
+    if subject_type == SubjectType.HASHTAG:
         try:
             name = normalise_hashtag(value)
         except HashtagError:
             return None
-        return KnownSubject("hashtag", name) if Hashtag.objects.filter(name=name).exists() else None
+        known = Hashtag.objects.filter(name=name).exists()
+        return KnownSubject(SubjectType.HASHTAG, name) if known else None
     return None
 
 
@@ -286,22 +283,22 @@ def known_among(subject_type: str, placeholder: str, values: set[str]) -> set[st
     """Which of these values name a subject the platform told us of (a few queries in all)."""
     if not values:
         return set()
-    if subject_type == "post" and placeholder == "id":
+    if subject_type == SubjectType.POST and placeholder == "id":
         found = set(Post.objects.filter(post_id__in=values).values_list("post_id", flat=True))
         found |= set(
             PlatformMedia.objects.filter(post_id__in=values).values_list("post_id", flat=True)
         )
         return found & values
-    if subject_type == "account" and placeholder == "id":
+    if subject_type == SubjectType.ACCOUNT and placeholder == "id":
         return set(
             Account.objects.filter(account_id__in=values).values_list("account_id", flat=True)
         )
-    if subject_type == "account" and placeholder == "handle":
+    if subject_type == SubjectType.ACCOUNT and placeholder == "handle":
         lowered = {v.lower(): v for v in values}
         handles = Account.objects.filter(handle__in=values | lowered.keys())
         present = set(handles.values_list("handle", flat=True))
         return {v for v in values if v in present or v.lower() in present}
-    if subject_type == "hashtag":
+    if subject_type == SubjectType.HASHTAG:
         names: dict[str, set[str]] = {}
         for value in values:
             try:
@@ -319,10 +316,11 @@ def find_subject_by_ref(subject_type: str, ref: str) -> KnownSubject | None:
     ref = ref.strip()
     if not ref or len(ref) > 200 or not ref.isprintable():
         return None
-    if subject_type == "account":
+    if subject_type == SubjectType.ACCOUNT:
         if ref.startswith("@"):
-            return find_known_subject("account", "handle", ref[1:])
-        return find_known_subject("account", "id", ref) or find_known_subject(
-            "account", "handle", ref
+            return find_known_subject(SubjectType.ACCOUNT, "handle", ref[1:])
+        return find_known_subject(SubjectType.ACCOUNT, "id", ref) or find_known_subject(
+            SubjectType.ACCOUNT, "handle", ref
         )
-    return find_known_subject(subject_type, "name" if subject_type == "hashtag" else "id", ref)
+    placeholder = "name" if subject_type == SubjectType.HASHTAG else "id"
+    return find_known_subject(subject_type, placeholder, ref)

@@ -22,9 +22,9 @@ from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.media.hashing import MediaHashes
 from shieldwall.media.nearcopy import NearCopy
+from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.hashtags import HashtagError, normalise_hashtag
 from shieldwall.subjects.models import (
-    SEND_EVENTS,
     Account,
     Hashtag,
     PlatformMedia,
@@ -34,6 +34,7 @@ from shieldwall.subjects.models import (
     PostMetrics,
     ProcessedEvent,
 )
+from shieldwall.subjects.permissions import SEND_EVENTS
 from shieldwall.subjects.schemas import (
     AccountEventIn,
     Event,
@@ -138,7 +139,7 @@ def ingest_events(*, events: Sequence[Event | Mapping[str, Any]], actor: Actor) 
             stale = _apply(accepted, now)
             audit.record(
                 actor=actor,
-                action="events.ingest",
+                action=SubjectEvent.EVENTS_INGESTED,
                 subject_type="event_batch",
                 subject_id=accepted[0].id,
                 data={

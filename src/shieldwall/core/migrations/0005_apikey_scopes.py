@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             model_name="apikey",
             name="scopes",
             field=models.JSONField(
-                default=list, help_text="what the key may do (core.roles.SCOPE_PERMISSIONS)"
+                default=list, help_text="what the key may do (the apps' permissions.GRANTS)"
             ),
         ),
         migrations.RunPython(grant_existing_keys_every_scope, migrations.RunPython.noop),
