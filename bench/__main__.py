@@ -1,6 +1,6 @@
 """`make bench`: every benchmark the issues name, each printing its ratio to its baseline.
 
-python -m bench [--only hash,match,scan,nearcopy,api,hostile] [--sizes 1000000,10000000]
+python -m bench [--only hash,match,index,scan,nearcopy,api,hostile] [--sizes 1000000,10000000]
                [--queries 1000] [--scan-sizes 1000,1000000,10000000] [--images 200]
                [--seconds 20] [--database-url URL]
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 def main() -> None:
     """Run the selected benchmarks and save their results under artifacts/bench/."""
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--only", default="hash,match,scan,nearcopy,api,hostile")
+    p.add_argument("--only", default="hash,match,index,scan,nearcopy,api,hostile")
     p.add_argument("--images", type=int, default=200)
     p.add_argument("--sizes", default="1000000,10000000")
     p.add_argument("--queries", type=int, default=1000)
@@ -38,6 +38,14 @@ def main() -> None:
 
         print("\n== Match latency, 8 PDQ variants, vs threatexchange's PDQ multi-hash index ==")
         results["match"] = bench_match.run([int(s) for s in a.sizes.split(",")], a.queries)
+    if "index" in only:
+        from bench import bench_index
+
+        print("\n== Bank index snapshots and the change log vs today's per-process rebuild ==")
+        sizes = [int(s) for s in a.sizes.split(",")]
+        for url in ["", a.database_url] if a.database_url else [""]:
+            r = bench_index.run(sizes, queries=a.queries, database_url=url)
+            results[f"index_{'postgresql' if url else 'sqlite'}"] = r
     if "scan" in only:
         from bench import bench_scan
 

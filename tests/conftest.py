@@ -50,6 +50,7 @@ def _fresh_registry(settings: object, tmp_path: Path) -> Iterator[None]:
         dj.SHIELDWALL,
         index_refresh_seconds=0.0,
         audit_checkpoint=tmp_path / "audit-checkpoint.json",
+        index_dir=tmp_path / "index",
         allow_private_hosts=("127.0.0.1",),
     )
     registry.clear()

@@ -45,6 +45,9 @@ class Config:
     decode_workers: int = 2
     decode_memory_mb: int = 3072
     index_refresh_seconds: float = 1.0
+    # Where the worker writes the banks' index snapshots for every serving process to map:
+    # a local directory, or a shared mount when serving processes run on several machines.
+    index_dir: Path = Path()
     # Review deadlines per priority tier (child sexual exploitation, NCII, everything else).
     deadline_cse_minutes: int = 60
     deadline_ncii_minutes: int = 12 * 60
@@ -249,6 +252,22 @@ def _near_radius(env: Mapping[str, str]) -> int:
     return radius
 
 
+def _index_dir(env: Mapping[str, str], home: Path) -> Path:
+    """SHIELDWALL_INDEX_DIR (default: $SHIELDWALL_HOME/index), created if missing."""
+    name = "SHIELDWALL_INDEX_DIR"
+    raw = env.get(name, "")
+    if "\x00" in raw:
+        raise ConfigError(f"{name} holds the NUL character.")
+    path = Path(raw).expanduser() if raw.strip() else home / "index"
+    if not path.is_absolute():
+        raise ConfigError(f"{name} must be an absolute path, got {raw!r}.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{name} {str(path)!r} cannot be created: {exc.strerror}.") from None
+    return path
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration; raise ConfigError with a clear message."""
     env = os.environ if env is None else env
@@ -312,6 +331,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             Config.index_refresh_seconds,
             allow_zero=True,
         ),
+        index_dir=_index_dir(env, home),
         audit_key=_home_secret(env, home, "SHIELDWALL_AUDIT_KEY", "audit_key"),
         audit_checkpoint=Path(
             env.get("SHIELDWALL_AUDIT_CHECKPOINT") or home / "audit-checkpoint.json"

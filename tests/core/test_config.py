@@ -121,3 +121,27 @@ def test_scan_signal_settings(tmp_path: Path) -> None:
     assert (config.near_match_radius, config.blocked_uploads_case_count) == (0, 5)
     assert config.blocked_uploads_window_hours == 1.5
     assert load_config({"SHIELDWALL_HOME": str(tmp_path)}).near_match_radius == 52
+
+
+def test_index_dir_defaults_under_home_and_is_created(tmp_path: Path) -> None:
+    config = load_config({"SHIELDWALL_HOME": str(tmp_path)})
+    assert config.index_dir == tmp_path / "index"
+    assert config.index_dir.is_dir()
+
+
+def test_index_dir_may_be_a_shared_mount(tmp_path: Path) -> None:
+    shared = tmp_path / "mnt" / "indices"
+    config = load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_INDEX_DIR": str(shared)})
+    assert config.index_dir == shared
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("relative/index", "SHIELDWALL_INDEX_DIR must be an absolute path"),
+        ("/dev/null/index", "SHIELDWALL_INDEX_DIR '/dev/null/index' cannot be created"),
+    ],
+)
+def test_bad_index_dir_is_named_clearly(tmp_path: Path, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config({"SHIELDWALL_HOME": str(tmp_path), "SHIELDWALL_INDEX_DIR": value})

@@ -6,7 +6,16 @@ from django.db import models
 
 from shieldwall.banks.kinds import BankAction, BankKind, EntrySource, SignalType
 
-__all__ = ["Bank", "BankAction", "BankEntry", "BankKind", "EntrySource", "SignalType"]
+__all__ = [
+    "Bank",
+    "BankAction",
+    "BankEntry",
+    "BankEntryChange",
+    "BankKind",
+    "EntryChangeOp",
+    "EntrySource",
+    "SignalType",
+]
 
 
 DEFAULT_PDQ_THRESHOLD = 31
@@ -104,6 +113,11 @@ class BankEntry(models.Model):
                 name="bank_entry_variants",
                 condition=models.Q(variant_of__isnull=False),
             ),
+            # A serving process reads a bank's videos whole when it maps a snapshot: a few
+            # rows, found without walking the bank's millions of PDQ entries.
+            models.Index(
+                fields=["bank"], name="bank_entry_videos", condition=models.Q(signal_type="vpdq")
+            ),
         ]
         verbose_name_plural = "bank entries"
 
@@ -142,3 +156,41 @@ class BankExchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api} exchange of bank {self.bank_id}"
+
+
+class EntryChangeOp(models.TextChoices):
+    """What happened to an entry, as the match indices must replay it."""
+
+    ADD = "add", "Added or enabled: matches from now on"
+    WITHDRAW = "withdraw", "Disabled or deleted: matches no more"
+
+
+class BankEntryChange(models.Model):
+    """One change to a bank's perceptual entries, written in the changing transaction.
+
+    Serving processes keep a bank's index as a snapshot (built by the worker up to some
+    change id) plus the changes after it, replayed from this log in id order; a deletion
+    leaves no row behind, so the log is the only way a process learns of it without a
+    rebuild. Changes of one bank are written under that bank's row lock, so within a bank
+    ids grow in commit order and a process may read "changes after the last id I saw".
+    Only PDQ and vPDQ entries are logged: exact hashes are matched in the database.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="changes")
+    entry_id = models.BigIntegerField()
+    op = models.CharField(max_length=8, choices=EntryChangeOp.choices)
+    signal_type = models.CharField(max_length=16, choices=SignalType.choices)
+    # For a PDQ addition: the hash, its quality and its original, so no process needs to
+    # read the entry (which may be gone by then).
+    value = models.CharField(max_length=64, blank=True)
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    variant_of_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["bank", "id"], name="bank_entry_change_replay")]
+
+    def __str__(self) -> str:
+        return f"{self.bank_id}:{self.op}:{self.entry_id}"

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils.text import slugify
 
-from shieldwall.banks import guard
+from shieldwall.banks import changes, guard
 from shieldwall.banks.events import BankEvent
 from shieldwall.banks.models import (
     Bank,
@@ -372,6 +372,7 @@ def _insert(bank: Bank, entries: list[BankEntry], parents: Sequence[str] = ()) -
     result.variants = sum(e.variant_of_id is not None for e in created)
     result.entry_ids = [e.pk for e in created if e.pk is not None]
     if created:
+        changes.log_added(bank, created)
         _bump(bank)
     return result
 
@@ -414,7 +415,11 @@ def entries_from_media(hashes: MediaHashes, *, note: str = "") -> list[HashRow]:
     ]
     if hashes.pdq is not None:
         rows.append(HashRow(SignalType.PDQ, hashes.pdq, note, quality=hashes.pdq_quality))
-        rows += near_copy_rows(pdq=hashes.pdq, near=hashes.pdq_near, note=note)
+        whole = hashes.whole_frame()
+        # Both the border-trimmed hash and the whole frame's (a variant of it, left out of
+        # exports like near copies), so a scan's trimmed and whole hashes meet both.
+        extra = (whole,) if whole is not None and whole.pdq != hashes.pdq else ()
+        rows += near_copy_rows(pdq=hashes.pdq, near=(*extra, *hashes.pdq_near), note=note)
     if hashes.vpdq:
         frames = [Frame(f.second, f.pdq, f.quality) for f in hashes.vpdq]
         rows.append(HashRow(SignalType.VPDQ, frames_to_value(frames), note))
@@ -535,7 +540,12 @@ def set_entry_enabled(
         if entry.enabled != enabled:
             entry.enabled = enabled
             entry.save(update_fields=["enabled"])
+            variants = list(entry.variants.exclude(enabled=enabled))
             entry.variants.update(enabled=enabled)  # its near copies go with it
+            if enabled:
+                changes.log_added(bank, [entry, *variants])
+            else:
+                changes.log_withdrawn(bank, [(e.pk, e.signal_type) for e in (entry, *variants)])
             _bump(bank)
             audit.record(
                 actor=actor,
@@ -575,7 +585,9 @@ def remove_entries(
             .values_list("pk", flat=True)
         )
         if doomed:
-            BankEntry.objects.filter(pk__in=doomed).delete()
+            gone = BankEntry.objects.filter(pk__in=doomed)
+            changes.log_withdrawn(bank, list(gone.values_list("pk", "signal_type")))
+            gone.delete()
             _bump(bank)
             audit.record(
                 actor=actor,

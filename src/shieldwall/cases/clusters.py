@@ -1,8 +1,8 @@
 """Copies of one media item across posts: exact hashes through the database, PDQ in memory.
 
-The PDQ side keeps a per-process index of the media of cases, built in full now and then
-and topped up with the rows added since by a brute-force scan, so a report never waits
-for a full rebuild.
+The PDQ side keeps a per-process `HashIndex` (matching's one facility) of the media of
+open cases, built in full now and then; rows added since go into its side part as they
+are seen, so a report never waits for a full rebuild.
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-import numpy as np
 from django.db.models import Q
 
 from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia
-from shieldwall.matching.index import PdqIndex, hex_to_array
-from shieldwall.media import dihedral_from_hash
+from shieldwall.matching.hashindex import (
+    DEFAULT_PDQ_THRESHOLD,
+    MIN_PDQ_QUALITY,
+    Change,
+    HashIndex,
+)
 
-PDQ_THRESHOLD = 31
-MIN_QUALITY = 50
-REBUILD_AFTER = 2000
+REBUILD_AFTER = 2000  # rows beside the base before it is built again
 
 
 @dataclass(frozen=True)
@@ -36,51 +37,53 @@ class MediaHashRow:
 class _ClusterIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._index = PdqIndex.from_hex([], [])
+        self._index = HashIndex.from_hex([], [])
         self._case_of: dict[int, int] = {}
-        self._built_max = 0
+        self._seen_max = 0
 
     def cases_near(self, pdq: str) -> set[int]:
         """Ids of cases holding media within the PDQ threshold of this hash."""
         with self._lock:
-            delta = list(
-                CaseMedia.objects.filter(id__gt=self._built_max, pdq_quality__gte=MIN_QUALITY)
-                .exclude(pdq="")
-                .values_list("id", "case_id", "pdq")
+            self._top_up()
+            # A mirrored or rotated copy: the facility queries the eight variants of the hash.
+            return {self._case_of[m.id] for m in self._index.search_pdq(pdq, DEFAULT_PDQ_THRESHOLD)}
+
+    def _top_up(self) -> None:
+        """Put media rows added since into the side index; rebuild once there are many."""
+        delta = list(
+            CaseMedia.objects.filter(id__gt=self._seen_max, pdq_quality__gte=MIN_PDQ_QUALITY)
+            .exclude(pdq="")
+            .order_by("id")
+            .values_list("id", "case_id", "pdq")
+        )
+        if self._index.side_size + len(delta) > REBUILD_AFTER:
+            self._rebuild()
+            return
+        if delta:
+            self._index = self._index.apply(
+                Change(row_id, True, bytes.fromhex(pdq)) for row_id, _, pdq in delta
             )
-            if len(delta) > REBUILD_AFTER:
-                self._rebuild()
-                delta = []
-            # A mirrored or rotated copy: query the eight variants derived from the hash.
-            query = hex_to_array(list(dihedral_from_hash(pdq)))
-            found = {self._case_of[m.id] for m in self._index.search(query, PDQ_THRESHOLD)}
-            if delta:
-                codes = hex_to_array([row[2] for row in delta])
-                bits = np.unpackbits(codes[:, None, :] ^ query[None, :, :], axis=2)
-                distances = bits.sum(axis=2).min(axis=1)
-                found |= {
-                    row[1] for row, d in zip(delta, distances, strict=True) if d <= PDQ_THRESHOLD
-                }
-            return found
+            self._case_of.update((row_id, case_id) for row_id, case_id, _ in delta)
+            self._seen_max = delta[-1][0]
 
     def _rebuild(self) -> None:
         last = CaseMedia.objects.order_by("-id").values_list("id", flat=True).first() or 0
         rows = list(
             CaseMedia.objects.filter(
-                id__lte=last, case__state__in=OPEN_STATES, pdq_quality__gte=MIN_QUALITY
+                id__lte=last, case__state__in=OPEN_STATES, pdq_quality__gte=MIN_PDQ_QUALITY
             )
             .exclude(pdq="")
             .values_list("id", "case_id", "pdq")
         )
-        self._index = PdqIndex.from_hex([r[2] for r in rows], [r[0] for r in rows])
+        self._index = HashIndex.from_hex([r[2] for r in rows], [r[0] for r in rows])
         self._case_of = {r[0]: r[1] for r in rows}
-        self._built_max = last
+        self._seen_max = last
 
     def clear(self) -> None:
         with self._lock:
-            self._index = PdqIndex.from_hex([], [])
+            self._index = HashIndex.from_hex([], [])
             self._case_of = {}
-            self._built_max = 0
+            self._seen_max = 0
 
 
 cluster_index = _ClusterIndex()
@@ -101,7 +104,7 @@ def open_case_with_media(media: list[MediaHashRow]) -> int | None:
             return int(hit)
     near: set[int] = set()
     for m in media:
-        if m.pdq and (m.pdq_quality or 0) >= MIN_QUALITY:
+        if m.pdq and (m.pdq_quality or 0) >= MIN_PDQ_QUALITY:
             near |= cluster_index.cases_near(m.pdq)
     if not near:
         return None

@@ -10,6 +10,7 @@ uint32 offsets) over a uint32 permutation of the entries, so a probe costs two a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -125,6 +126,16 @@ class _MultiIndex:
         pos = np.repeat(starts - ends + cnt, cnt) + np.arange(int(ends[-1]) if len(ends) else 0)
         return np.repeat(qrow, cnt), np.take(self.perm, pos).astype(np.int64)
 
+    @classmethod
+    def from_tables(cls, offsets: U32, perm: U32, bits: int) -> _MultiIndex:
+        """Tables built before (read from a snapshot, possibly memory-mapped), not rebuilt."""
+        mih = cls.__new__(cls)
+        mih.b, mih.m = bits, BITS // bits
+        if offsets.shape != (mih.m, (1 << bits) + 1) or perm.shape[0] != mih.m:
+            raise ValueError("multi-index tables do not fit their substring length")
+        mih.offsets, mih.perm, mih.n = offsets, perm, int(perm.shape[1])
+        return mih
+
     def nbytes(self) -> int:
         """Bytes held by the tables."""
         return int(self.offsets.nbytes + self.perm.nbytes)
@@ -153,7 +164,9 @@ class PdqIndex:
         if len(self._ids) != len(hashes):
             raise ValueError("hashes and ids differ in length")
         n = len(hashes)
-        self._flat = faiss.IndexBinaryFlat(BITS)
+        self._flat_lock = threading.Lock()
+        self._flat_copied = False  # the hashes live in the faiss index itself
+        self._flat: faiss.IndexBinaryFlat | None = faiss.IndexBinaryFlat(BITS)
         if n:
             self._flat.add(hashes)
             codes = self._flat.xb.data()  # type: ignore[attr-defined]
@@ -164,6 +177,66 @@ class PdqIndex:
         self._mode = mode
         use_mih = mode == "mih" or (mode == "auto" and n > flat_max)
         self._mih = _MultiIndex(self._codes, bits or default_bits(n)) if use_mih else None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        hashes: U8,
+        ids: I64,
+        *,
+        offsets: U32 | None = None,
+        perm: U32 | None = None,
+        bits: int = 0,
+    ) -> PdqIndex:
+        """An index over arrays built before (a snapshot's, possibly memory-mapped).
+
+        With MIH tables, nothing is copied or rebuilt: a serving process maps one file that
+        every process on the machine shares through the page cache. The faiss flat copy of
+        the hashes is then made only if a search ever takes the flat path (a wide radius).
+        """
+        if offsets is None or perm is None:
+            return cls(hashes, ids, mode="flat")
+        if hashes.ndim != 2 or hashes.shape[1] != 32 or len(ids) != len(hashes):
+            raise ValueError("hashes must have shape (N, 32), one id each")
+        index = cls.__new__(cls)
+        index._ids = ids
+        index._codes = hashes
+        index._words = hashes.view(np.uint64)
+        index._mode = "auto"
+        index._flat_lock = threading.Lock()
+        index._flat = None
+        index._flat_copied = False
+        index._mih = _MultiIndex.from_tables(offsets, perm, bits)
+        if index._mih.n != len(ids):
+            raise ValueError("multi-index tables and ids differ in length")
+        return index
+
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        """What a snapshot stores to rebuild this index without recomputing anything."""
+        out: dict[str, npt.NDArray[np.generic]] = {"hashes": self._codes, "ids": self._ids}
+        if self._mih is not None:
+            out["mih_offsets"] = self._mih.offsets
+            out["mih_perm"] = self._mih.perm
+            out["mih_bits"] = np.array([self._mih.b], dtype=np.int64)
+        return out
+
+    def ids(self) -> I64:
+        """The entries' ids, in row order."""
+        return self._ids
+
+    def hashes(self) -> U8:
+        """The entries' hashes, in row order."""
+        return self._codes
+
+    def _flat_index(self) -> faiss.IndexBinaryFlat:
+        """The faiss flat index, made on first use for an index read from a snapshot."""
+        if self._flat is None:
+            with self._flat_lock:
+                if self._flat is None:
+                    flat = faiss.IndexBinaryFlat(BITS)
+                    flat.add(np.ascontiguousarray(self._codes))
+                    self._flat, self._flat_copied = flat, True
+        return self._flat
 
     @classmethod
     def from_hex(cls, hex_hashes: Sequence[str], ids: Sequence[int]) -> PdqIndex:
@@ -177,7 +250,8 @@ class PdqIndex:
     def memory_bytes(self) -> int:
         """Bytes held by hashes, ids and tables."""
         tables = self._mih.nbytes() if self._mih else 0
-        return int(self._codes.nbytes + self._ids.nbytes + tables)
+        flat = len(self) * 32 if self._flat_copied else 0
+        return int(self._codes.nbytes + self._ids.nbytes + tables + flat)
 
     def search(self, queries: U8, radius: int) -> list[Match]:
         """Every (query row, entry) pair within Hamming distance <= radius, exactly once."""
@@ -218,7 +292,7 @@ class PdqIndex:
         return len(self) * _FLAT_NS_PER_PAIR < mih_ns
 
     def _search_flat(self, queries: U8, radius: int) -> list[Match]:
-        lims, dist, rows = self._flat.range_search(queries, radius + 1)
+        lims, dist, rows = self._flat_index().range_search(queries, radius + 1)
         qrow = np.repeat(np.arange(len(queries), dtype=np.int64), np.diff(lims.astype(np.int64)))
         return self._matches(qrow, rows.astype(np.int64), dist.astype(np.int64))
 

@@ -54,3 +54,29 @@ class ScanSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.media_id or self.sha256[:12]}"
+
+
+class IndexSnapshot(models.Model):
+    """A bank's PDQ index written to a file by the worker, for serving processes to map.
+
+    It covers the bank's change log up to `watermark` (a BankEntryChange id): a process
+    loads it and replays the changes after. `checksum` (SHA-256 over the file's pieces,
+    `snapshots.file_checksum`) is checked on load; a file that fails it is not used.
+    """
+
+    bank = models.ForeignKey("banks.Bank", on_delete=models.CASCADE, related_name="snapshots")
+    watermark = models.BigIntegerField(help_text="the last change id the snapshot includes")
+    path = models.CharField(max_length=500, help_text="file name under SHIELDWALL_INDEX_DIR")
+    size_bytes = models.BigIntegerField()
+    entries = models.BigIntegerField()
+    checksum = models.CharField(max_length=64)
+    format_version = models.PositiveSmallIntegerField()
+    built_at = models.DateTimeField(default=timezone.now)
+    build_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["bank", "id"], name="index_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"snapshot {self.pk} of bank {self.bank_id} up to change {self.watermark}"

@@ -59,6 +59,18 @@ class MediaHashes:
     # banked from its bytes; and the upload with a caption band stripped, matched with it.
     pdq_near: tuple[NearCopy, ...] = ()
     pdq_stripped: tuple[str, ...] = ()
+    pdq_untrimmed_quality: int | None = None
+
+    def whole_frame(self) -> NearCopy | None:
+        """The whole, untrimmed picture as one more copy to bank beside the trimmed hash.
+
+        Trimming a dark uniform background moves the hash of the same picture by tens of
+        bits between sizes (the box found differs by a pixel or two), so an image banked
+        only trimmed may not match its own resized copy; its whole frame does.
+        """
+        if not self.pdq_untrimmed:
+            return None
+        return NearCopy("whole frame", self.pdq_untrimmed[0], self.pdq_untrimmed_quality or 0)
 
 
 def hash_file(
@@ -119,7 +131,9 @@ def _hash(
         width, height = whole.full_size
         picture = whole.crop(content_box(whole.luma) or _whole(whole)) if trim_borders else whole
         dihedral, quality = pdq_dihedral_of(picture.pdq_input())
-        untrimmed = () if picture is whole else pdq_dihedral_of(whole.pdq_input())[0]
+        untrimmed, untrimmed_quality = (
+            ((), None) if picture is whole else pdq_dihedral_of(whole.pdq_input())
+        )
         stripped = tuple(pdq_of(p.pdq_input())[0] for p in nearcopy.caption_stripped(whole))
         return MediaHashes(
             "image",
@@ -134,6 +148,7 @@ def _hash(
             height,
             None,
             pdq_untrimmed=untrimmed,
+            pdq_untrimmed_quality=untrimmed_quality,
             pdq_near=nearcopy.near_copies(picture) if near else (),
             pdq_stripped=stripped,
         )

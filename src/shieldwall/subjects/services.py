@@ -21,6 +21,7 @@ from django.utils import timezone
 from shieldwall.core import audit
 from shieldwall.core.actors import Actor, require
 from shieldwall.media.hashing import MediaHashes
+from shieldwall.media.nearcopy import NearCopy
 from shieldwall.subjects.events import SubjectEvent
 from shieldwall.subjects.hashtags import HashtagError, normalise_hashtag
 from shieldwall.subjects.models import (
@@ -45,6 +46,13 @@ from shieldwall.subjects.schemas import (
 )
 
 
+def _copies_to_bank(hashes: MediaHashes) -> list[NearCopy]:
+    """The near copies a removal of this media banks: its whole frame, when it was trimmed,
+    and its crops and rotations, when they were hashed."""
+    whole = hashes.whole_frame() if hashes.pdq_near else None
+    return ([whole] if whole is not None else []) + list(hashes.pdq_near)
+
+
 def record_media(
     *, media_id: str, post_id: str, account_id: str, hashes: MediaHashes, verdict: str
 ) -> PlatformMedia:
@@ -61,7 +69,8 @@ def record_media(
             "pdq": hashes.pdq or "",
             "pdq_quality": hashes.pdq_quality,
             "vpdq": [[f.second, f.pdq, f.quality] for f in hashes.vpdq],
-            "pdq_near": [[c.edit, c.pdq, c.quality] for c in hashes.pdq_near],
+            # With the whole frame when borders were trimmed: a removal banks both.
+            "pdq_near": [[c.edit, c.pdq, c.quality] for c in _copies_to_bank(hashes)],
             "verdict": verdict,
         },
     )
