@@ -17,7 +17,7 @@ from django.utils import timezone
 from shieldwall.core import audit, throttle
 from shieldwall.core.actors import Actor
 from shieldwall.core.audit_verify import read_checkpoint
-from shieldwall.core.models import RateWindow
+from shieldwall.core.models import JobRun, RateWindow
 from tests.audit_support import tamper
 from tests.worker_support import run_chores
 
@@ -60,6 +60,12 @@ def test_worker_moves_the_checkpoint_and_stops_at_tampering(actor: Actor) -> Non
         cp = read_checkpoint(path=path)
         assert cp is not None
         assert cp.seq == last  # the tampered stretch is never vouched for
+        # And the job shows as failing to staff (system page, /metrics), not as a good round.
+        assert _until(
+            lambda: JobRun.objects.filter(
+                name="audit-checkpoint", consecutive_failures__gte=1
+            ).exists()
+        )
     finally:
         stop.set()
         chores.join(timeout=5)

@@ -151,6 +151,7 @@ def test_each_app_s_collectors_are_found_by_name() -> None:
     names = [collector_name(c) for c in app_collectors()]
     assert names == [
         "shieldwall.core.metrics.worker_job_metrics",
+        "shieldwall.matching.metrics.snapshot_metrics",
         "shieldwall.integrations.metrics.outbox_metrics",
         "shieldwall.cases.metrics.case_metrics",
     ]

@@ -58,6 +58,7 @@ def test_the_installed_apps_declare_the_worker_jobs() -> None:
         "filer": LOOP,
         "scan-signals": LOOP,
         "escalate": PERIODIC,
+        "compact-snapshots": PERIODIC,
         "refused-follow-up": PERIODIC,
     }
 

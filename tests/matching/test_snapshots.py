@@ -196,3 +196,18 @@ def test_a_corrupt_newest_snapshot_falls_back_to_the_one_before(actor: Actor) ->
     assert [_matched(h) for h in hashes] == [{_entry(h)} for h in hashes]
     assert (registry.loads, registry.builds) == (1, 0)
     assert snapshot_stats()["b"]["side_size"] == 1  # the older one, caught up from the log
+
+
+def test_metrics_show_each_banks_snapshot_and_the_changes_since(actor: Actor) -> None:
+    from django.test import Client
+    from tests.metrics_support import parse, sample
+
+    hashes = _hashes(3)
+    _bank(actor, hashes)
+    snapshots.build_snapshot(banks.get_bank("b").pk)
+    banks.add_hashes(bank_name="b", rows=[banks.HashRow("pdq", _hashes(1)[0])], actor=actor)
+    samples = parse(Client().get("/metrics").content.decode())
+    newest = IndexSnapshot.objects.filter(bank__name="b").latest("id")
+    assert sample(samples, "shieldwall_index_snapshot_bytes", bank="b") == newest.size_bytes
+    assert 0 <= sample(samples, "shieldwall_index_snapshot_age_seconds", bank="b") < 60
+    assert sample(samples, "shieldwall_index_changes_since_snapshot", bank="b") == 1

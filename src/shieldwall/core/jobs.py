@@ -15,12 +15,17 @@ log = structlog.get_logger("shieldwall.worker")
 CHORE_SECONDS = 30.0
 
 
+class AuditChainBroken(RuntimeError):
+    """The chain no longer verifies: the round fails, so the job shows as failing on the
+    system page and in /metrics until someone looks (the checkpoint never moves past it)."""
+
+
 def checkpoint() -> int:
     """Move the audit log's outside checkpoint to the head; stop and shout at tampering."""
     checked = advance_checkpoint()
     if not checked.ok:
         log.error("audit.tampered", problem=checked.problem, seq=checked.seq)
-        return 0
+        raise AuditChainBroken(f"audit chain broken at seq {checked.seq}")
     return checked.checked
 
 
