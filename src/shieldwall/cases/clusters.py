@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from shieldwall.banks.models import DEFAULT_PDQ_THRESHOLD
 from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia
 from shieldwall.matching.hashindex import (
-    DEFAULT_PDQ_THRESHOLD,
     MIN_PDQ_QUALITY,
     Change,
     HashIndex,

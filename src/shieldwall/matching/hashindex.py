@@ -20,9 +20,8 @@ import numpy as np
 from shieldwall.matching.index import I64, U8, Match, PdqIndex, hex_to_array
 from shieldwall.media import dihedral_from_hash
 
-# The distance at or below which two PDQ hashes are taken for the same picture (a bank may
-# set its own), and the quality below which a PDQ hash says too little to match on.
-DEFAULT_PDQ_THRESHOLD = 31
+# The quality below which a PDQ hash says too little to match on. The distance at or below
+# which two hashes are taken for the same picture is the banks' default (a bank may set its own).
 MIN_PDQ_QUALITY = 50
 
 
