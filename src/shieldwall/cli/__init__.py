@@ -1,4 +1,4 @@
-"""The `shieldwall` command: serve, worker, hash, bank, scan, apikey, createadmin, audit."""
+"""The `shieldwall` command: the processes (serve, worker, demo, migrate) and what each app adds."""
 
 from __future__ import annotations
 
