@@ -207,21 +207,23 @@ def bank_media(
     media = list(media)
     held = {m.media_id for m in media}
     for post_id in posts:
-        media += [m for m in post_media(post_id) if m.media_id not in held]
-        held |= {m.media_id for m in media}
-    rows = [row for m in media for row in _hash_rows(m, note)]
+        fresh = [m for m in post_media(post_id) if m.media_id not in held]
+        media += fresh
+        held |= {m.media_id for m in fresh}
+    # The kept video frames and near copies of every item, in one read.
+    kept = reads.media_hashes(held)
+    rows = [row for m in media for row in _hash_rows(m, kept.get(m.media_id), note)]
     rows = [r for r in rows if r.value]
     if rows:
         banks.add_hashes(bank_name=into.name, rows=rows, actor=SYSTEM, source=EntrySource.MEDIA)
 
 
-def _hash_rows(m: MediaHashRow, note: str) -> list[banks.HashRow]:
+def _hash_rows(m: MediaHashRow, kept: reads.MediaHashes | None, note: str) -> list[banks.HashRow]:
     """One media item's bank rows: exact hashes, PDQ and its near copies, vPDQ frames."""
     rows = [
         banks.HashRow(SignalType.MD5, m.md5, note),
         banks.HashRow(SignalType.SHA256, m.sha256, note),
     ]
-    kept = reads.media_hashes([m.media_id]).get(m.media_id)
     vpdq, near = (kept.vpdq, kept.pdq_near) if kept else ((), ())
     if m.pdq:
         rows.append(banks.HashRow(SignalType.PDQ, m.pdq, note, quality=m.pdq_quality))
