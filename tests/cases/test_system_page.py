@@ -121,3 +121,11 @@ def test_times_read_to_the_second_for_the_last_minute() -> None:
     assert ago(now - timedelta(hours=3), now) == "3 h ago"
     assert ago(now - timedelta(days=1), now) == "1 day ago"
     assert ago(now - timedelta(days=9), now) == "9 days ago"
+
+
+def test_the_system_page_changes_nothing_by_post(actor: Actor) -> None:
+    admin = login(actor, "admin")
+    before = list(JobRun.objects.values_list("name", "runs"))
+    r = admin.post("/desk/system", data=b"{" * 100_000, content_type="application/json")
+    assert r.status_code == 405
+    assert list(JobRun.objects.values_list("name", "runs")) == before

@@ -279,3 +279,20 @@ def test_a_reaped_worker_leaves_its_counts_but_not_its_live_gauges(
     (tmp_path / "gauge_liveall_4242.db").write_bytes(b"")
     metrics_dir.worker_exited(4242)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counter_4242.db"]
+
+
+def test_a_garbled_forwarded_header_from_a_trusted_proxy_gets_a_json_refusal(
+    settings: Any,
+) -> None:
+    _allow(settings, "192.0.2.0/24", proxies=("10.0.0.0/8",))
+    behind = Client(REMOTE_ADDR="10.0.0.2")
+    for forged in ("not-an-address", "192.0.2.7\x00", "[::1", "," * 500, "1" * 5000):
+        r = behind.get("/metrics", HTTP_X_FORWARDED_FOR=forged)
+        assert r.status_code == 403
+        assert r.json()["error"]["code"] == "forbidden"
+
+
+def test_a_post_with_a_hostile_body_gets_the_json_405() -> None:
+    r = Client().post("/metrics", data=b"{" * 100_000, content_type="application/json")
+    assert r.status_code == 405
+    assert r.json()["error"]["code"] == "method_not_allowed"
