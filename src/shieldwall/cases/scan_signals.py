@@ -14,7 +14,6 @@ A scan writes one small `ScanSignal` row and answers; the worker files them here
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,14 +21,15 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from shieldwall.banks.kinds import BankKind
 from shieldwall.cases import priority
 from shieldwall.cases.events import CaseEvent
-from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia, Tier
+from shieldwall.cases.models import OPEN_STATES, Case, CaseMedia
+from shieldwall.cases.services import open_case
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM
 from shieldwall.core.worker import loop, run_job
@@ -207,25 +207,14 @@ def _open_or_join(
     case = _open_case(subject_type, subject_id)
     if case is not None:
         return case, False
-    fresh = Case(
-        public_id="case_" + secrets.token_urlsafe(10),
+    return open_case(
         subject_type=subject_type,
         subject_id=subject_id,
         account_id=account_id,
         category=category,
         cse_reason=CseReason.ABUSE_IMAGERY if category == Category.CSE else "",
-        tier=Tier.OTHER,
-        opened_at=now,
-        deadline_at=now,
+        now=now,
     )
-    try:
-        with transaction.atomic():
-            fresh.save()
-    except IntegrityError:  # a report or another worker opened it just now
-        found = _open_case(subject_type, subject_id)
-        assert found is not None
-        return found, False
-    return fresh, True
 
 
 def _add_evidence(

@@ -184,13 +184,35 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> t
         account_id = report.subject_id
     elif report.subject_type == SubjectType.POST:
         account_id = reads.account_of_post(report.subject_id)
-    fresh = Case(
-        public_id=_new_id(),
+    return open_case(
         subject_type=report.subject_type,
         subject_id=report.subject_id,
         account_id=account_id,
         category=report.category,
         cse_reason=report.cse_reason,
+        now=now,
+    )
+
+
+def open_case(
+    *,
+    subject_type: str,
+    subject_id: str,
+    account_id: str,
+    category: str,
+    cse_reason: str,
+    now: datetime,
+) -> tuple[Case, bool]:
+    """A new open case on the subject (tier and deadline set by the caller's prioritising),
+    or, when a report or another worker opened one just now, that one: one open case per
+    subject is the database's constraint, so the race ends in the same case either way."""
+    fresh = Case(
+        public_id=_new_id(),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        account_id=account_id,
+        category=category,
+        cse_reason=cse_reason,
         tier=Tier.OTHER,
         opened_at=now,
         deadline_at=now,
@@ -198,15 +220,11 @@ def _find_or_open(report: Report, media: list[MediaHashRow], now: datetime) -> t
     try:
         with transaction.atomic():
             fresh.save()
-    except IntegrityError:  # another report about the subject opened it just now
-        return (
-            Case.objects.select_for_update().get(
-                subject_type=report.subject_type,
-                subject_id=report.subject_id,
-                state__in=OPEN_STATES,
-            ),
-            False,
+    except IntegrityError:
+        found = Case.objects.select_for_update().get(
+            subject_type=subject_type, subject_id=subject_id, state__in=OPEN_STATES
         )
+        return found, False
     return fresh, True
 
 
