@@ -8,7 +8,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run serve demo test test-sqlite test-postgres lint openapi bench clean
 
-$(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
+# PyICU (the hashtag normaliser's Unicode confusables) builds from source against Debian's ICU.
+ICU_PC := /usr/lib/x86_64-linux-gnu/pkgconfig/icu-uc.pc
+$(ICU_PC):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++
+
+$(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml $(ICU_PC)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.lock

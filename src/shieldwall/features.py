@@ -6,7 +6,9 @@ SHIELDWALL_APPS = (
     "shieldwall.subjects",
     "shieldwall.banks",
     "shieldwall.matching",
+    "shieldwall.terms",
     "shieldwall.integrations",
     "shieldwall.reports",
     "shieldwall.cases",
+    "shieldwall.discovery",
 )

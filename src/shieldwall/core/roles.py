@@ -31,10 +31,10 @@ ROLES = (ADMIN, LEAD, MODERATOR, TRIAGE, COMPLIANCE, AUDITOR)
 # What a platform's API key may be granted. Which permissions each scope carries is declared
 # by the apps (their GRANTS); the names live here, since the command line reads them before
 # Django starts.
-SCOPES = ("actions", "banks", "events", "lookup", "platform", "reports", "scan")
+SCOPES = ("actions", "banks", "events", "lookup", "platform", "reports", "scan", "search")
 # A new key: every scope but its own banks and the platform profile (granted on purpose: a key
 # holding `platform` decides which media hosts the desk loads).
-DEFAULT_SCOPES = ("actions", "events", "lookup", "reports", "scan")
+DEFAULT_SCOPES = ("actions", "events", "lookup", "reports", "scan", "search")
 
 
 @dataclass(frozen=True)

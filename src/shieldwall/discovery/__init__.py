@@ -1,0 +1,1 @@
+"""Discovery: new hashtags and accounts found from the event stream, close to blocked tags."""
