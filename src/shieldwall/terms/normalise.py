@@ -1,29 +1,192 @@
 """The matching key of a term, a tag or a query: one spelling for every evasion of it.
 
-FOUNDATION STUB: case folding and NFKC only. The full pipeline (confusables skeleton,
-invisibles, marks, leetspeak, separators, repeats) replaces it; the names stay.
+The same function makes the key of a rule's term and of every tag and query checked, so
+whatever an evader does to the text, both sides end up in one spelling:
+
+1. NFKC with case folding and default-ignorables removed (ICU's ``NFKC_Casefold``):
+   fullwidth, mathematical bold/script/double-struck, circled and modifier letters become
+   plain letters; upper case becomes lower case.
+2. Small capitals (``ʙʟᴜᴇ``), negative circled and squared letters (``🅱``) and regional
+   indicator letters, which NFKC keeps, become their letters: a table made at import from
+   the Unicode character names (``LATIN LETTER SMALL CAPITAL B`` -> ``b``).
+3. NFD, then every Default_Ignorable_Code_Point, nonspacing and enclosing mark (Mn, Me) and
+   format character (Cf) is dropped: zero-width spaces and joiners, word joiner, soft
+   hyphen, variation selectors, bidi controls, Hangul fillers, combining accents.
+4. The UTS #39 confusables skeleton (ICU ``SpoofChecker.getSkeleton``): Cyrillic, Greek and
+   other letters that look like Latin ones become the Latin letter. The skeleton maps
+   ``0 -> O``, ``1/I/l/| -> l`` and ``m -> rn``; it is applied to terms and text alike, so
+   those merges cost recall nowhere, only the odd extra match (reviewers see the raw text).
+5. Case folding and steps 1 to 3 again (the skeleton's output is not normalised), then the
+   digit and symbol substitutions (leetspeak): ``0 -> o``, ``1 ! | l i -> i`` (one class,
+   written ``i``, consistent with the skeleton's ``l``), ``3 -> e``, ``4 @ -> a``,
+   ``5 $ -> s``, ``7 + -> t``, ``8 -> b``, ``9 6 -> g``.
+6. Everything that is not a letter or digit is a separator and is dropped (``.`` ``_``
+   ``-`` spaces and the rest), and runs of one letter collapse (``bluuuefinch``).
+
+Pure ASCII text (nearly every tag) takes a fast path: one ``bytes.translate`` with a table
+made at import by running every ASCII character through the full pipeline, the skeleton's
+few multi-letter outputs (``m -> rn``) as replacements, and the collapse. A test holds it
+equal to the full pipeline.
+
+Data: ICU's (Unicode 15.0 with ICU 72.1) for normalisation, ignorables, marks and
+confusables, so the keys depend on one data version, which ``normaliser_version`` names.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+import icu
 
 # Bumped whenever the pipeline changes what it makes of any text: stored rule keys made with
 # another version are rebuilt (services.rebuild_keys).
-NORMALISER_VERSION = "0"
+NORMALISER_VERSION = "1"
+
+_NFKC_CF = icu.Normalizer2.getNFKCCasefoldInstance()
+_NFD = icu.Normalizer2.getNFDInstance()
+_SPOOF = icu.SpoofChecker()
+
+# Characters dropped after NFD: invisibles of every kind and combining marks.
+DROPPED_SET_PATTERN = "[[:Default_Ignorable_Code_Point:][:Mn:][:Me:][:Cf:]]"
+
+# Digit and symbol substitutions, applied after the skeleton and case folding (so ``l``
+# here is the skeleton's spelling of 1, I, l and |).
+LEET = {
+    "0": "o",
+    "1": "i",
+    "l": "i",
+    "!": "i",
+    "|": "i",
+    "3": "e",
+    "4": "a",
+    "@": "a",
+    "5": "s",
+    "$": "s",
+    "7": "t",
+    "+": "t",
+    "8": "b",
+    "9": "g",
+    "6": "g",
+}
+
+# Letters NFKC keeps: small capitals, negative circled and squared letters, regional
+# indicator letters (``🇧``). Each name ends in the letter(s) it shows.
+_LETTER_NAME = re.compile(
+    r"^(?:(?:LATIN|MODIFIER) LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL"
+    r" LETTER|REGIONAL INDICATOR SYMBOL LETTER) ([A-Z]{1,2})$"
+)
+
+
+def _letter_table() -> dict[int, str]:
+    """``LATIN LETTER SMALL CAPITAL X``, ``NEGATIVE SQUARED LATIN CAPITAL LETTER X`` ... ->
+    ``x``, from the Unicode names (planes 0 and 1 hold all of them)."""
+    table: dict[int, str] = {}
+    for cp in range(0x20000):
+        m = _LETTER_NAME.match(unicodedata.name(chr(cp), ""))
+        if m:
+            table[cp] = m.group(1).lower()
+    return table
+
+
+def _cp(value: int | str) -> int:
+    return value if isinstance(value, int) else ord(value)
+
+
+def _dropped() -> dict[int, None]:
+    uset = icu.UnicodeSet(DROPPED_SET_PATTERN)
+    table: dict[int, None] = {}
+    for i in range(uset.getRangeCount()):
+        start, end = uset.getRangeStart(i), uset.getRangeEnd(i)  # PyICU: one-char strings
+        for cp in range(_cp(start), _cp(end) + 1):
+            table[cp] = None
+    return table
+
+
+SMALL_CAPITALS = _letter_table()
+_DROP = _dropped()
+_LEET = str.maketrans(LEET)
+_SEPARATORS = re.compile(r"[\W_]+")
+_REPEATS = re.compile(r"(.)\1+", re.S)
+
+
+def _pipeline(text: str, sep: str) -> str:
+    """Steps 1-6 on any text, without the final collapse; separators become ``sep``."""
+    s = _NFKC_CF.normalize(text).translate(SMALL_CAPITALS)
+    s = _NFD.normalize(s).translate(_DROP)
+    s = _SPOOF.getSkeleton(0, s)
+    s = _NFD.normalize(_NFKC_CF.normalize(s).translate(SMALL_CAPITALS)).translate(_DROP)
+    return _SEPARATORS.sub(sep, s.translate(_LEET))
+
+
+def full_key(text: str, sep: str = "") -> str:
+    """The key by the full pipeline (no ASCII fast path): what the fast path must equal."""
+    return _REPEATS.sub(r"\1", _pipeline(text, sep))
+
+
+class _AsciiPath:
+    """The pipeline's result on pure ASCII, as one bytes.translate plus a few replaces."""
+
+    def __init__(self, sep: str) -> None:
+        table = bytearray(range(256))
+        delete = bytearray()
+        self.multi: list[tuple[bytes, bytes]] = []
+        outputs: set[int] = set()
+        for b in range(128):
+            out = _pipeline(chr(b), sep).encode("ascii")
+            if len(out) == 0:
+                delete.append(b)
+            elif len(out) == 1:
+                table[b] = out[0]
+                outputs.add(out[0])
+            else:
+                self.multi.append((bytes([b]), out))
+        # A one-letter output that is itself replaced later would be replaced twice.
+        if any(src[0] in outputs for src, _ in self.multi):
+            raise RuntimeError("ASCII fast path: a one-letter output is also a multi source")
+        self.table = bytes(table)
+        self.delete = bytes(delete)
+
+    def __call__(self, text: str) -> str:
+        b = text.encode("ascii").translate(self.table, self.delete)
+        for src, out in self.multi:
+            if src in b:
+                b = b.replace(src, out)
+        return _REPEATS_B.sub(rb"\1", b).decode("ascii")
+
+
+_REPEATS_B = re.compile(rb"(.)\1+", re.S)
+_ASCII_KEY = _AsciiPath("")
+_ASCII_WORDS = _AsciiPath(" ")
 
 
 def normaliser_version() -> str:
     """The version stored beside every rule key (the pipeline's and the Unicode data's)."""
-    return NORMALISER_VERSION
+    return f"{NORMALISER_VERSION}-icu{icu.ICU_VERSION}"
 
 
 def term_key(text: str) -> str:
     """The key of one tag or term: what rules and checks compare."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    if text.isascii():
+        return _ASCII_KEY(text)
+    return full_key(text)
+
+
+def collapse(key: str) -> str:
+    """Runs of one letter collapsed: for keys joined from several (adjacent tags, words)."""
+    return _REPEATS.sub(r"\1", key)
 
 
 def query_words(text: str) -> list[str]:
-    """The keys of a free-text query's words, in order (empty words dropped)."""
-    return [k for k in (term_key(w) for w in text.split()) if k]
+    """The keys of a free-text query's words, in order (empty words dropped).
+
+    Words are split at whitespace and at separators (``blue.finch`` is two words, ``bl$e``
+    one: leetspeak symbols count as letters), after invisibles are dropped (a zero-width
+    space inside a word does not split it). The matcher also reads runs of adjacent words
+    joined, so a term split by separators or spaces is still one candidate.
+    """
+    if text.isascii():
+        spaced = _ASCII_WORDS(text)
+    else:
+        spaced = full_key(text, " ")
+    return spaced.split()
