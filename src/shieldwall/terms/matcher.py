@@ -16,7 +16,9 @@ read-only (safe from many threads):
   substitution, or two neighbours swapped), through a symmetric-delete index: every key and
   its one-letter deletions point at the rule, and a tag is looked up by its key and its
   one-letter deletions (``len(tag)+1`` lookups, whatever the number of rules), then the
-  candidates are verified.
+  candidates are verified. Before that, a tag must start or end like some near key of a
+  length within one of its own (the first or last (L-1)//2 letters; one edit cannot
+  change both ends), which turns most ordinary tags away with a few set lookups.
 - exceptions (effect ``allow``): a tag whose key is an exception's key is never suppressed
   (whatever the exception's match kind). An exception with match ``contains`` also excuses
   a contains or glued-exact hit that lies inside one of its occurrences in the tag (the
@@ -182,9 +184,22 @@ class Matcher:
                 for variant in {r.key, *_deletions(r.key)}:
                     self._near.setdefault(variant, []).append(r)
         self._near_lengths = range(0)
+        # Per key length L: one edit cannot touch both the first and the last p letters of
+        # a key of L >= 2p + 1 letters, so a tag within one edit of it starts or ends like
+        # it: (p, heads, tails) turn most ordinary tags away with a few set lookups.
+        self._near_ends: dict[int, tuple[int, frozenset[str], frozenset[str]]] = {}
         if self._near:
-            lengths = [len(r.key) for rs in self._near.values() for r in rs]
-            self._near_lengths = range(min(lengths) - 1, max(lengths) + 2)
+            near_keys = {r.key for rs in self._near.values() for r in rs}
+            lengths = sorted({len(k) for k in near_keys})
+            self._near_lengths = range(lengths[0] - 1, lengths[-1] + 2)
+            for length in lengths:
+                p = max(1, (length - 1) // 2)
+                same = [k for k in near_keys if len(k) == length]
+                self._near_ends[length] = (
+                    p,
+                    frozenset(k[:p] for k in same),
+                    frozenset(k[-p:] for k in same),
+                )
         self._automaton: ahocorasick.Automaton | None = None
         if slots:
             automaton = ahocorasick.Automaton()
@@ -235,6 +250,15 @@ class Matcher:
         return None
 
     def _near_hit(self, key: str) -> Rule | None:
+        n = len(key)
+        for length in (n - 1, n, n + 1):
+            ends = self._near_ends.get(length)
+            if ends is not None:
+                p, heads, tails = ends
+                if key[:p] in heads or key[-p:] in tails:
+                    break
+        else:
+            return None
         best: Rule | None = None
         for variant in (key, *_deletions(key)):
             for r in self._near.get(variant, ()):
