@@ -3,9 +3,8 @@
 The same function makes the key of a rule's term and of every tag and query checked, so
 whatever an evader does to the text, both sides end up in one spelling:
 
-1. NFKC with case folding and default-ignorables removed (ICU's ``NFKC_Casefold``):
-   fullwidth, mathematical bold/script/double-struck, circled and modifier letters become
-   plain letters; upper case becomes lower case.
+1. NFKC: fullwidth, mathematical bold/script/double-struck, circled and modifier letters
+   become plain letters.
 2. Small capitals (``ʙʟᴜᴇ``), negative circled and squared letters (``🅱``) and regional
    indicator letters, which NFKC keeps, become their letters: a table made at import from
    the Unicode character names (``LATIN LETTER SMALL CAPITAL B`` -> ``b``).
@@ -16,7 +15,10 @@ whatever an evader does to the text, both sides end up in one spelling:
    other letters that look like Latin ones become the Latin letter. The skeleton maps
    ``0 -> O``, ``1/I/l/| -> l`` and ``m -> rn``; it is applied to terms and text alike, so
    those merges cost recall nowhere, only the odd extra match (reviewers see the raw text).
-5. Case folding and steps 1 to 3 again (the skeleton's output is not normalised), then the
+5. Case folding with NFKC (ICU's ``NFKC_Casefold``, which also drops default ignorables),
+   steps 2-4 again, twice (the skeleton runs before folding because capitals like Greek
+   Beta or Cyrillic Ve lose their Latin look when folded, and after it for the letters
+   folding makes; its output is not normalised either), then the
    digit and symbol substitutions (leetspeak): ``0 -> o``, ``1 ! | l i -> i`` (one class,
    written ``i``, consistent with the skeleton's ``l``), ``3 -> e``, ``4 @ -> a``,
    ``5 $ -> s``, ``7 + -> t``, ``8 -> b``, ``9 6 -> g``.
@@ -43,6 +45,7 @@ import icu
 # another version are rebuilt (services.rebuild_keys).
 NORMALISER_VERSION = "1"
 
+_NFKC = icu.Normalizer2.getNFKCInstance()
 _NFKC_CF = icu.Normalizer2.getNFKCCasefoldInstance()
 _NFD = icu.Normalizer2.getNFDInstance()
 _SPOOF = icu.SpoofChecker()
@@ -113,9 +116,13 @@ _REPEATS = re.compile(r"(?<=(.))\1+", re.S)
 
 def _pipeline(text: str, sep: str) -> str:
     """Steps 1-6 on any text, without the final collapse; separators become ``sep``."""
-    s = _NFKC_CF.normalize(text).translate(SMALL_CAPITALS)
-    s = _NFD.normalize(s).translate(_DROP)
-    s = _SPOOF.getSkeleton(0, s)
+    # The skeleton runs before case folding too: capitals that look Latin (Greek Beta, Eta,
+    # Cyrillic Ve) lose the likeness when folded (beta, eta, ve look like nothing Latin).
+    s = _NFKC.normalize(text).translate(SMALL_CAPITALS)
+    s = _SPOOF.getSkeleton(0, _NFD.normalize(s).translate(_DROP))
+    for _ in range(2):
+        s = _NFKC_CF.normalize(s).translate(SMALL_CAPITALS)
+        s = _SPOOF.getSkeleton(0, _NFD.normalize(s).translate(_DROP))
     s = _NFD.normalize(_NFKC_CF.normalize(s).translate(SMALL_CAPITALS)).translate(_DROP)
     return _SEPARATORS.sub(sep, s.translate(_LEET))
 
