@@ -13,7 +13,7 @@ from shieldwall.terms.matcher import (
     one_edit,
     validate_rule,
 )
-from shieldwall.terms.normalise import term_key
+from shieldwall.terms.normalise import spelled_key, term_key
 from shieldwall.terms.segment import segmenter
 
 EXACT, CONTAINS, NEAR = MatchKind.EXACT, MatchKind.CONTAINS, MatchKind.NEAR
@@ -196,8 +196,13 @@ def test_rule_ids_decide_ties() -> None:
 
 def test_segmenter_splits_glued_words() -> None:
     seg = segmenter()
-    assert seg.split(term_key("classicalmusic")) == [term_key("classical"), term_key("music")]
-    key = term_key("buybluefinchnow")
-    start = key.index(term_key("bluefinch"))
-    assert seg.glued(key, start, start + len(term_key("bluefinch")))
-    assert not seg.glued(term_key("classical"), 1, 4)
+    assert seg.split(spelled_key("classicalmusic")) == [
+        spelled_key("classical"),
+        spelled_key("music"),
+    ]
+    assert seg.glued(spelled_key("buybluefinchnow"), term_key("bluefinch"))
+    assert seg.glued(spelled_key("buybluuuefinchnow"), term_key("bluefinch"))
+    assert not seg.glued(spelled_key("classical"), term_key("lass"))
+    # collapsing would merge "handle errors" into hand + ...: the uncollapsed key does not
+    assert not seg.glued(spelled_key("handleerrors"), term_key("hand"))
+    assert not seg.glued(spelled_key("surrogateescape"), term_key("cape"))

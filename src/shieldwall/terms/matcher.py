@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from shieldwall.terms.kinds import MatchKind, RuleEffect
-from shieldwall.terms.normalise import collapse, query_words, term_key
+from shieldwall.terms.normalise import collapse, query_words, spelled_key, term_key
 from shieldwall.terms.segment import segmenter
 
 # Contains and near rules are refused for shorter terms (their keys): they would catch
@@ -210,22 +210,22 @@ class Matcher:
 
     # -- one key ---------------------------------------------------------------------------
 
-    def _hit(self, key: str, glued: bool = True) -> Rule | None:
-        """The rule that catches this key, or None."""
+    def _hit(self, key: str, text: str, glued: bool = True) -> Rule | None:
+        """The rule that catches this key (of ``text``), or None."""
         if not key or key in self._allow:
             return None
         rule = self._exact.get(key)
         if rule is not None:
             return rule
         if self._automaton is not None:
-            rule = self._inside(key, glued)
+            rule = self._inside(key, text, glued)
             if rule is not None:
                 return rule
         if self._near and len(key) in self._near_lengths:
             return self._near_hit(key)
         return None
 
-    def _inside(self, key: str, glued: bool) -> Rule | None:
+    def _inside(self, key: str, text: str, glued: bool) -> Rule | None:
         assert self._automaton is not None
         found = list(self._automaton.iter(key))
         if not found:
@@ -240,12 +240,15 @@ class Matcher:
             if rule is not None and not excused(end + 1 - v[0], end + 1):
                 return rule  # type: ignore[no-any-return]
         if glued:
+            spelled: str | None = None
             for end, v in found:
                 rule = v[1 + _GLUED]
                 start, stop = end + 1 - v[0], end + 1
                 if rule is None or len(key) == v[0] or excused(start, stop):
                     continue
-                if segmenter().glued(key, start, stop):
+                if spelled is None:
+                    spelled = spelled_key(text)
+                if segmenter().glued(spelled, rule.key):  # type: ignore[attr-defined]
                     return rule  # type: ignore[no-any-return]
         return None
 
@@ -270,7 +273,7 @@ class Matcher:
 
     def check_tag(self, tag: str) -> TagVerdict:
         key = term_key(tag)
-        rule = self._hit(key)
+        rule = self._hit(key, tag)
         return TagVerdict(tag=tag, suppressed=rule is not None, rule=rule, normalized=key)
 
     def check_tags(self, tags: Sequence[str]) -> list[TagVerdict]:
@@ -283,7 +286,7 @@ class Matcher:
                 continue
             if verdicts[i].suppressed and verdicts[i + 1].suppressed:
                 continue
-            rule = self._hit(collapse(a + b))
+            rule = self._hit(collapse(a + b), tags[i] + tags[i + 1])
             if rule is not None:
                 for j in (i, i + 1):
                     if not verdicts[j].suppressed:
@@ -295,25 +298,25 @@ class Matcher:
         joined, or the whole query with its spaces removed is caught."""
         words = query_words(query)
         normalized = " ".join(words)
-        rule = self._query_hit(words)
+        rule = self._query_hit(words, spelled_key(query, " ").split() if words else [])
         return QueryVerdict(query, rule is not None, rule, normalized)
 
-    def _query_hit(self, words: list[str]) -> Rule | None:
+    def _query_hit(self, words: list[str], spelled: list[str]) -> Rule | None:
         if not words:
             return None
         seen: set[str] = set()
 
-        def hit(key: str, glued: bool = True) -> Rule | None:
+        def hit(i: int, j: int, glued: bool = True) -> Rule | None:
+            key = words[i] if j == i + 1 else collapse("".join(words[i:j]))
             if key in seen:
                 return None
             seen.add(key)
-            return self._hit(key, glued)
+            return self._hit(key, "".join(spelled[i:j]), glued)
 
         n = len(words)
         for size in range(1, min(MAX_RUN, n) + 1):
             for i in range(n - size + 1):
-                key = words[i] if size == 1 else collapse("".join(words[i : i + size]))
-                rule = hit(key)
+                rule = hit(i, i + size)
                 if rule is not None:
                     return rule
         i = 0
@@ -322,13 +325,12 @@ class Matcher:
             while j < n and len(words[j]) == 1:
                 j += 1
             if j - i > MAX_RUN:
-                rule = hit(collapse("".join(words[i:j])))
+                rule = hit(i, j)
                 if rule is not None:
                     return rule
             i = max(j, i + 1)
         if n > MAX_RUN:
-            whole = collapse("".join(words))
-            return hit(whole, glued=len(whole) <= MAX_JOINED)
+            return hit(0, n, glued=sum(map(len, words)) <= MAX_JOINED)
         return None
 
 

@@ -71,6 +71,10 @@ LEET = {
     "8": "b",
     "9": "g",
     "6": "g",
+    # Two skeleton prototypes that are Latin only by look: kra (the skeleton of Greek kappa
+    # and Cyrillic ka) and c with bar (of Greek epsilon and Cyrillic ie, used for e).
+    "\u0138": "k",
+    "\ua793": "e",
 }
 
 # Letters NFKC keeps: small capitals, negative circled and squared letters, regional
@@ -135,7 +139,8 @@ def full_key(text: str, sep: str = "") -> str:
 class _AsciiPath:
     """The pipeline's result on pure ASCII, as one bytes.translate plus a few replaces."""
 
-    def __init__(self, sep: str) -> None:
+    def __init__(self, sep: str, collapse: bool = True) -> None:
+        self.collapse = collapse
         table = bytearray(range(256))
         delete = bytearray()
         by_output: dict[bytes, list[int]] = {}
@@ -167,12 +172,14 @@ class _AsciiPath:
         for src, out in self.multi:
             if src in b:
                 b = b.replace(src, out)
-        return _REPEATS_B.sub(b"", b).decode("ascii")
+        return (_REPEATS_B.sub(b"", b) if self.collapse else b).decode("ascii")
 
 
 _REPEATS_B = re.compile(rb"(?<=(.))\1+", re.S)
 _ASCII_KEY = _AsciiPath("")
 _ASCII_WORDS = _AsciiPath(" ")
+_ASCII_SPELLED = _AsciiPath("", collapse=False)
+_ASCII_SPELLED_WORDS = _AsciiPath(" ", collapse=False)
 
 
 def normaliser_version() -> str:
@@ -185,6 +192,15 @@ def term_key(text: str) -> str:
     if text.isascii():
         return _ASCII_KEY(text)
     return full_key(text)
+
+
+def spelled_key(text: str, sep: str = "") -> str:
+    """The key before repeated letters collapse (``bluefinchhh``, ``surrogateescape``):
+    where words were glued, collapsing can merge the last letter of one with the first of
+    the next, so the glued-word check reads this spelling."""
+    if text.isascii():
+        return (_ASCII_SPELLED_WORDS if sep else _ASCII_SPELLED)(text)
+    return _pipeline(text, sep)
 
 
 def collapse(key: str) -> str:

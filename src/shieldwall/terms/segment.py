@@ -2,28 +2,38 @@
 
 An exact rule's term found inside a longer tag (Aho-Corasick finds the candidates, so an
 ordinary tag almost never gets here) catches the tag only when the tag reads as words glued
-together with the term as whole words: the tag is split into its most probable words, the
-term's start and end must both fall on boundaries of that split, and everything before and
-after the term must split into dictionary words. ``classical``, ``passage`` and ``bass``
-are dictionary words themselves, so a short term inside them is never caught.
+together with the term as whole words:
+
+- the tag is not itself a dictionary word (``classical``, ``passage``, ``bass``);
+- what stands before and after the term splits into dictionary words (one-letter words only
+  ``a`` and ``i``);
+- reading the term as a word costs little: the most probable split with boundaries at the
+  term's start and end is at most ``MARGIN`` (log10 units) less probable than the most
+  probable split of the tag (``surrogate escape`` is far likelier than ``surrogate es
+  cape``, so an exact ``cape`` leaves it alone).
+
+All of it runs on the key before repeated letters collapse (``normalise.spelled_key``):
+collapsing merges the last letter of a word with the first of the next (``handle errors``
+would read ``handierors``). The term is found in it letter by letter, each letter repeated
+any number of times.
 
 Data: symspellpy's English unigram frequency dictionary (82,765 words from the Google Books
-Ngram data, MIT, shipped in the wheel). The split is a unigram Viterbi over it (the method
-of symspellpy's ``word_segmentation`` with no spelling correction): ``word_segmentation``
-itself costs about 2 ms a tag here, ours about 50 us, and this runs on the request path.
-The dictionary is turned into keys (``term_key`` of every word, counts of words with one key
-added), so the split runs on the same spelling as the rules. It is loaded once per process
-on first use (about half a second), never for a tag without a candidate.
+Ngram data, MIT, shipped in the wheel), every word turned into the same key spelling. The
+split is a unigram Viterbi over it (the method of symspellpy's ``word_segmentation``
+without spelling correction): ``word_segmentation`` itself costs about 2 ms a tag here,
+ours about 50 us, and this runs on the request path. Loaded once per process on first use
+(about half a second), never for a tag without a candidate.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import math
+import re
 import threading
 from functools import lru_cache
 
-from shieldwall.terms.normalise import term_key
+from shieldwall.terms.normalise import spelled_key
 
 DICTIONARY = "frequency_dictionary_en_82_765.txt"
 # The longest word tried at any position (symspellpy's longest is 28 letters).
@@ -31,6 +41,8 @@ MAX_WORD = 24
 # Words of one letter count as words only when they are words (``a``; ``i`` is the key of
 # i, l and 1): any other single letter is what is left of a longer word.
 ONE_LETTER_WORDS = frozenset({"a", "i"})
+# How much less probable (log10) reading the term as a word may make the tag's best split.
+MARGIN = 1.0
 
 
 class Segmenter:
@@ -51,7 +63,7 @@ class Segmenter:
                 parts = line.split()
                 if len(parts) != 2 or not parts[1].isdigit():
                     continue
-                key = term_key(parts[0])
+                key = spelled_key(parts[0])
                 if key:
                     counts[key] = counts.get(key, 0) + int(parts[1])
         return cls(counts)
@@ -66,6 +78,9 @@ class Segmenter:
 
     def split(self, key: str) -> list[str]:
         """The most probable split of a key into words (unknown runs kept as pieces)."""
+        return self._viterbi(key)[1]
+
+    def _viterbi(self, key: str) -> tuple[float, list[str]]:
         n = len(key)
         best = [0.0] + [math.inf] * n
         back = [0] * (n + 1)
@@ -80,7 +95,7 @@ class Segmenter:
         while end > 0:
             out.append(key[back[end] : end])
             end = back[end]
-        return out[::-1]
+        return best[n], out[::-1]
 
     def is_word(self, key: str) -> bool:
         return key in self.words and (len(key) > 1 or key in ONE_LETTER_WORDS)
@@ -89,22 +104,29 @@ class Segmenter:
         """The key splits into dictionary words only (an empty key does too)."""
         return all(self.is_word(w) for w in self.split(key)) if key else True
 
-    def glued(self, key: str, start: int, end: int) -> bool:
-        """Whether ``key[start:end]`` (a term) stands as whole words glued to dictionary
-        words: the key is no word itself, the most probable split of the key has boundaries
-        at ``start`` and ``end``, and its words before and after the term are dictionary
-        words (one split, about 50 us for a 20-letter tag)."""
-        if self.is_word(key):
+    def glued(self, spelled: str, term: str) -> bool:
+        """Whether the term (a rule key) stands in ``spelled`` (a tag's uncollapsed key) as
+        whole words glued to dictionary words (see the module's docstring)."""
+        if self.is_word(spelled):
             return False
-        pos = 0
-        for w in self.split(key):
-            outside = pos + len(w) <= start or pos >= end
-            if outside and not self.is_word(w):
-                return False  # a word before or after the term that is no word
-            if pos < start < pos + len(w) or pos < end < pos + len(w):
-                return False  # a word runs across the term's start or end
-            pos += len(w)
-        return True
+        free: float | None = None
+        for m in _letters(term).finditer(spelled):
+            start, end = m.span()
+            before, after = spelled[:start], spelled[end:]
+            if not (before or after) or not (self.all_words(before) and self.all_words(after)):
+                continue
+            if free is None:
+                free = self._viterbi(spelled)[0]
+            forced = sum(self._viterbi(part)[0] for part in (before, m.group(), after) if part)
+            if forced <= free + MARGIN:
+                return True
+        return False
+
+
+@lru_cache(maxsize=4096)
+def _letters(term: str) -> re.Pattern[str]:
+    """The term with each letter repeated any number of times."""
+    return re.compile("".join(re.escape(c) + "+" for c in term))
 
 
 _lock = threading.Lock()
