@@ -34,6 +34,7 @@ read-only (safe from many threads):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -191,7 +192,8 @@ class Matcher:
         if self._near:
             near_keys = {r.key for rs in self._near.values() for r in rs}
             lengths = sorted({len(k) for k in near_keys})
-            self._near_lengths = range(lengths[0] - 1, lengths[-1] + 2)
+            # Shorter keys too: their uncollapsed spelling may be long enough.
+            self._near_lengths = range(1, lengths[-1] + 2)
             for length in lengths:
                 p = max(1, (length - 1) // 2)
                 same = [k for k in near_keys if len(k) == length]
@@ -222,7 +224,7 @@ class Matcher:
             if rule is not None:
                 return rule
         if self._near and len(key) in self._near_lengths:
-            return self._near_hit(key)
+            return self._near_hit(key, text)
         return None
 
     def _inside(self, key: str, text: str, glued: bool) -> Rule | None:
@@ -252,16 +254,27 @@ class Matcher:
                     return rule  # type: ignore[no-any-return]
         return None
 
-    def _near_hit(self, key: str) -> Rule | None:
+    def _near_hit(self, key: str, text: str) -> Rule | None:
+        rule = self._near_lookup(key) if self._near_passes(key) else None
+        if rule is None and _has_repeat(text):
+            # A deletion that leaves two letters side by side (dupujif -> duujif) collapses
+            # into a second edit (dujif): read the uncollapsed spelling too.
+            spelled = spelled_key(text)
+            if spelled != key and self._near_passes(spelled):
+                rule = self._near_lookup(spelled)
+        return rule
+
+    def _near_passes(self, key: str) -> bool:
         n = len(key)
         for length in (n - 1, n, n + 1):
             ends = self._near_ends.get(length)
             if ends is not None:
                 p, heads, tails = ends
                 if key[:p] in heads or key[-p:] in tails:
-                    break
-        else:
-            return None
+                    return True
+        return False
+
+    def _near_lookup(self, key: str) -> Rule | None:
         best: Rule | None = None
         for variant in (key, *_deletions(key)):
             for r in self._near.get(variant, ()):
@@ -332,6 +345,14 @@ class Matcher:
         if n > MAX_RUN:
             return hit(0, n, glued=sum(map(len, words)) <= MAX_JOINED)
         return None
+
+
+def _has_repeat(text: str) -> bool:
+    """Whether any character follows itself (only then can collapsing change a key)."""
+    return _REPEAT.search(text) is not None
+
+
+_REPEAT = re.compile(r"(.)\1", re.S)
 
 
 def _deletions(key: str) -> list[str]:
