@@ -10,6 +10,7 @@ as tags. Run with ``pytest -s`` to see the figures; the goals (issue 9) are asse
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import sysconfig
@@ -188,9 +189,7 @@ TAG_ROWS: dict[str, Callable[[str, random.Random], str]] = {
     "math sans-serif bold italic": alphabet("MATHEMATICAL SANS-SERIF BOLD ITALIC SMALL {u}"),
     "math monospace": alphabet("MATHEMATICAL MONOSPACE SMALL {u}"),
     "small capitals": alphabet("LATIN LETTER SMALL CAPITAL {u}"),
-    "modifier letters": alphabet(
-        "MODIFIER LETTER SMALL {u}", "SUPERSCRIPT LATIN SMALL LETTER {u}"
-    ),
+    "modifier letters": alphabet("MODIFIER LETTER SMALL {u}", "SUPERSCRIPT LATIN SMALL LETTER {u}"),
     "modifier capitals": alphabet("MODIFIER LETTER CAPITAL {u}"),
     "circled": alphabet("CIRCLED LATIN SMALL LETTER {u}"),
     "circled capitals": alphabet("CIRCLED LATIN CAPITAL LETTER {u}"),
@@ -221,7 +220,9 @@ TAG_ROWS: dict[str, Callable[[str, random.Random], str]] = {
     "combo: fullwidth + separators": chain(between("."), alphabet("FULLWIDTH {u}")),
     "combo: small capitals + repeats": chain(repeats, alphabet("LATIN LETTER SMALL CAPITAL {u}")),
     "combo: math bold + glued": chain(glued_both, alphabet("MATHEMATICAL BOLD SMALL {u}")),
-    "combo: accents + upper + soft hyphen": chain(accents, lambda t, rng: t.upper(), at_random("\u00ad")),
+    "combo: accents + upper + soft hyphen": chain(
+        accents, lambda t, rng: t.upper(), at_random("\u00ad")
+    ),
 }
 # ``FULLWIDTH {u}`` has no such names; the separators stay ASCII, letters become fullwidth.
 TAG_ROWS["combo: fullwidth + separators"] = chain(
@@ -297,7 +298,7 @@ def ordinary_tags(posts: list[str]) -> list[str]:
     for post in posts:
         words = re.findall(r"[A-Za-z]{3,}", post)
         tags.update(words)
-        tags.update(a.lower() + b.lower() for a, b in zip(words, words[1:], strict=False))
+        tags.update(a.lower() + b.lower() for a, b in itertools.pairwise(words))
     out = sorted(tags)
     random.Random(SEED).shuffle(out)
     return out[:TAGS]
@@ -311,7 +312,9 @@ def short_term_tags(posts: list[str]) -> list[str]:
         {
             a.lower() + b.lower()
             for p in posts
-            for a, b in zip(re.findall(r"[A-Za-z]{3,}", p), re.findall(r"[A-Za-z]{3,}", p)[1:], strict=False)
+            for a, b in zip(
+                re.findall(r"[A-Za-z]{3,}", p), re.findall(r"[A-Za-z]{3,}", p)[1:], strict=False
+            )
             if term_key(a) not in SHORT_KEYS and term_key(b) not in SHORT_KEYS
         }
     )
@@ -357,7 +360,8 @@ def posts() -> list[str]:
 
 def test_the_eval_set_is_what_it_says(terms: list[str], posts: list[str]) -> None:
     assert icu.ICU_VERSION == "72.1"
-    assert len(terms) == 30 and {len(t) for t in terms} == set(range(4, 15))
+    assert len(terms) == 30
+    assert {len(t) for t in terms} == set(range(4, 15))
     assert len(posts) == POSTS
     assert len(TAG_ROWS) + 2 + len(QUERY_ROWS) >= 60
 

@@ -49,7 +49,8 @@ def test_exact_catches_the_term_however_written(matcher: Matcher) -> None:
     assert caught(matcher, "bluefinch") == 1
     assert caught(matcher, "B1u\u0435_F\u200bINCH") == 1
     v = matcher.check_tag("BlueFinch")
-    assert v.tag == "BlueFinch" and v.normalized == term_key("bluefinch")
+    assert v.tag == "BlueFinch"
+    assert v.normalized == term_key("bluefinch")
     assert caught(matcher, "bluefin") is None
     assert caught(matcher, "bluefinchy") is None  # exact: not one edit, not contained
 
@@ -70,10 +71,13 @@ def test_near_catches_one_edit_of_a_long_term(matcher: Matcher) -> None:
 
 def test_one_edit() -> None:
     assert one_edit("abcdef", "abcdef")
-    assert one_edit("abcdef", "abcxef") and one_edit("abcdef", "abcdf")
-    assert one_edit("abcdef", "abcdefg") and one_edit("abcdef", "bacdef")
+    assert one_edit("abcdef", "abcxef")
+    assert one_edit("abcdef", "abcdf")
+    assert one_edit("abcdef", "abcdefg")
+    assert one_edit("abcdef", "bacdef")
     assert one_edit("abcdef", "abcdfe")
-    assert not one_edit("abcdef", "badcef") and not one_edit("abcdef", "abcdefgh")
+    assert not one_edit("abcdef", "badcef")
+    assert not one_edit("abcdef", "abcdefgh")
     assert not one_edit("abcdef", "acbdfe")
 
 
@@ -109,7 +113,8 @@ def test_exceptions(matcher: Matcher) -> None:
 def test_adjacent_tags_read_together(matcher: Matcher) -> None:
     verdicts = matcher.check_tags(["cats", "blue", "finch", "dogs"])
     assert [v.suppressed for v in verdicts] == [False, True, True, False]
-    assert verdicts[1].rule is not None and verdicts[1].rule.id == 1
+    assert verdicts[1].rule is not None
+    assert verdicts[1].rule.id == 1
     assert [v.tag for v in verdicts] == ["cats", "blue", "finch", "dogs"]
     assert [v.suppressed for v in matcher.check_tags(["soda", "pass"])] == [True, True]
     assert [v.suppressed for v in matcher.check_tags(["finch", "blue"])] == [False, False]
@@ -156,7 +161,7 @@ def test_glued_exact_term_is_caught_but_not_inside_ordinary_words(matcher: Match
 )
 def test_short_exact_terms_never_catch_ordinary_tags_that_contain_them(tag: str) -> None:
     short = ["lass", "pass", "cat", "art", "ode", "tea", "ant", "pine", "rain", "cape", "moth"]
-    m = Matcher([rule(i + 1, t) for i, t in enumerate(short + ["hand"])])
+    m = Matcher([rule(i + 1, t) for i, t in enumerate([*short, "hand"])])
     assert m.check_tag(tag).suppressed is False
 
 
@@ -168,7 +173,8 @@ def test_short_rules_are_refused_and_skipped() -> None:
     assert validate_rule("abcdef", NEAR) is not None
     assert validate_rule("abcdefg", NEAR) is None
     assert validate_rule("abcdefg", CONTAINS, min_contains=8) is not None
-    assert DEFAULT_MIN_CONTAINS == 6 and DEFAULT_MIN_NEAR == 7
+    assert DEFAULT_MIN_CONTAINS == 6
+    assert DEFAULT_MIN_NEAR == 7
     m = Matcher([rule(1, "cat", CONTAINS), rule(2, "rabbit", NEAR), rule(3, "", EXACT)])
     assert [r.id for r in m.skipped] == [1, 2, 3]
     assert m.check_tag("category").suppressed is False
@@ -185,7 +191,8 @@ def test_queries(matcher: Matcher) -> None:
     assert matcher.check_query("the velvet moht").suppressed
     assert matcher.check_query("blue.fin.ch today").suppressed
     v = matcher.check_query("Blue birds and finches")
-    assert v.suppressed is False and v.normalized == "biue birds and finches"
+    assert v.suppressed is False
+    assert v.normalized == "biue birds and finches"
     assert matcher.check_query("").suppressed is False
     assert matcher.check_query("a classical passage for bass").suppressed is False
 

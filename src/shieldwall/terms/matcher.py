@@ -240,7 +240,7 @@ class Matcher:
         for end, v in found:
             rule = v[1 + _CONTAINS]
             if rule is not None and not excused(end + 1 - v[0], end + 1):
-                return rule  # type: ignore[no-any-return]
+                return rule
         if glued:
             spelled: str | None = None
             for end, v in found:
@@ -250,8 +250,8 @@ class Matcher:
                     continue
                 if spelled is None:
                     spelled = spelled_key(text)
-                if segmenter().glued(spelled, rule.key):  # type: ignore[attr-defined]
-                    return rule  # type: ignore[no-any-return]
+                if segmenter().glued(spelled, rule.key):
+                    return rule
         return None
 
     def _near_hit(self, key: str, text: str) -> Rule | None:

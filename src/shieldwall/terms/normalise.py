@@ -216,8 +216,5 @@ def query_words(text: str) -> list[str]:
     space inside a word does not split it). The matcher also reads runs of adjacent words
     joined, so a term split by separators or spaces is still one candidate.
     """
-    if text.isascii():
-        spaced = _ASCII_WORDS(text)
-    else:
-        spaced = full_key(text, " ")
+    spaced = _ASCII_WORDS(text) if text.isascii() else full_key(text, " ")
     return spaced.split()
