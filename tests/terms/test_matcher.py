@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from shieldwall.terms.kinds import MatchKind, RuleEffect
@@ -214,3 +216,30 @@ def test_segmenter_splits_glued_words() -> None:
     # collapsing would merge "handle errors" into hand + ...: the uncollapsed key does not
     assert not seg.glued(spelled_key("handleerrors"), term_key("hand"))
     assert not seg.glued(spelled_key("surrogateescape"), term_key("cape"))
+
+
+def test_batch_checks_agree_with_one_tag_at_a_time(matcher: Matcher) -> None:
+    words = ["buy", "blue", "finch", "soda", "pass", "velvet", "moth", "now", "ion", "es"]
+    marks = ["", "\u200b", "\u0435", "1", "..", "\n", "Ｍ"]
+    rng = random.Random(4)
+    tags = ["", "bluefinch", "velvetmoht", "vevetmoth", "sodapassion", "bluefinches"]
+    for _ in range(3000):
+        parts = rng.choices(words, k=rng.randint(1, 3))
+        tag = "".join(parts)
+        if rng.random() < 0.3:
+            i = rng.randrange(len(tag) + 1)
+            tag = tag[:i] + rng.choice(marks) + tag[i:]
+        tags.append(tag)
+    assert matcher.check_many(tags) == [matcher.check_tag(t) for t in tags]
+    allow = {term_key("sodapassion"), term_key("bluefinches")}
+    ascii_tags = [t for t in tags if t.isascii()]
+    for i in range(0, len(ascii_tags), 7):
+        post = ascii_tags[i : i + 7]
+        expected = [matcher.check_tag(t).suppressed for t in post]
+        for j in range(len(post) - 1):
+            a, b = term_key(post[j]), term_key(post[j + 1])
+            if a and b and a not in allow and b not in allow:
+                if matcher.check_tag(post[j] + post[j + 1]).suppressed:
+                    expected[j] = expected[j + 1] = True
+        assert [v.suppressed for v in matcher.check_tags(post)] == expected, post
+    assert matcher.check_many([]) == []

@@ -34,6 +34,8 @@ read-only (safe from many threads):
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,7 +43,14 @@ from dataclasses import dataclass
 import ahocorasick
 
 from shieldwall.terms.kinds import MatchKind, RuleEffect
-from shieldwall.terms.normalise import collapse, query_words, spelled_key, term_key
+from shieldwall.terms.normalise import (
+    collapse,
+    query_words,
+    spelled_key,
+    spelled_keys,
+    term_key,
+    term_keys,
+)
 from shieldwall.terms.segment import segmenter
 
 # Contains and near rules are refused for shorter terms (their keys): they would catch
@@ -187,20 +196,24 @@ class Matcher:
         self._near_lengths = range(0)
         # Per key length L: one edit cannot touch both the first and the last p letters of
         # a key of L >= 2p + 1 letters, so a tag within one edit of it starts or ends like
-        # it: (p, heads, tails) turn most ordinary tags away with a few set lookups.
-        self._near_ends: dict[int, tuple[int, frozenset[str], frozenset[str]]] = {}
+        # it. Per tag length n, one filter for the lengths n-1..n+1 (the smallest of their
+        # p, which is valid for all): (p, heads, tails) turns most ordinary tags away with
+        # two set lookups.
+        self._near_filter: dict[int, tuple[int, frozenset[str], frozenset[str]]] = {}
         if self._near:
             near_keys = {r.key for rs in self._near.values() for r in rs}
             lengths = sorted({len(k) for k in near_keys})
             # Shorter keys too: their uncollapsed spelling may be long enough.
             self._near_lengths = range(1, lengths[-1] + 2)
-            for length in lengths:
-                p = max(1, (length - 1) // 2)
-                same = [k for k in near_keys if len(k) == length]
-                self._near_ends[length] = (
+            for n in range(max(1, lengths[0] - 1), lengths[-1] + 2):
+                near_n = [k for k in near_keys if abs(len(k) - n) <= 1]
+                if not near_n:
+                    continue
+                p = max(1, min((len(k) - 1) // 2 for k in near_n))
+                self._near_filter[n] = (
                     p,
-                    frozenset(k[:p] for k in same),
-                    frozenset(k[-p:] for k in same),
+                    frozenset(k[:p] for k in near_n),
+                    frozenset(k[-p:] for k in near_n),
                 )
         self._automaton: ahocorasick.Automaton | None = None
         if slots:
@@ -265,14 +278,8 @@ class Matcher:
         return rule
 
     def _near_passes(self, key: str) -> bool:
-        n = len(key)
-        for length in (n - 1, n, n + 1):
-            ends = self._near_ends.get(length)
-            if ends is not None:
-                p, heads, tails = ends
-                if key[:p] in heads or key[-p:] in tails:
-                    return True
-        return False
+        f = self._near_filter.get(len(key))
+        return f is not None and (key[: f[0]] in f[1] or key[-f[0] :] in f[2])
 
     def _near_lookup(self, key: str) -> Rule | None:
         best: Rule | None = None
@@ -289,17 +296,64 @@ class Matcher:
         rule = self._hit(key, tag)
         return TagVerdict(tag=tag, suppressed=rule is not None, rule=rule, normalized=key)
 
+    def check_many(self, tags: Sequence[str]) -> list[TagVerdict]:
+        """One verdict per tag, each read alone (the sweep of seen tags, bulk checks): the
+        same verdicts as ``check_tag``, with the normalising, the automaton and the near
+        filter run once over the whole batch, and the full check only for the few tags
+        that pass them."""
+        tags = list(tags)
+        keys = term_keys(tags)
+        return [
+            TagVerdict(tag, rule is not None, rule, key)
+            for tag, key, rule in zip(tags, keys, self._batch_hits(tags, keys), strict=True)
+        ]
+
+    def _batch_hits(self, texts: list[str], keys: list[str]) -> list[Rule | None]:
+        out: list[Rule | None] = [None] * len(keys)
+        suspects: set[int] = set()
+        if self._automaton is not None and keys:
+            joined = "\n".join(keys)  # no rule key holds a newline: no match across tags
+            ends = list(itertools.accumulate(len(k) + 1 for k in keys))
+            for end, _value in self._automaton.iter(joined):
+                suspects.add(bisect.bisect_right(ends, end))
+        if self._near:
+            passes = self._near_passes
+            suspects.update(i for i, k in enumerate(keys) if passes(k))
+            repeated = [i for i, t in enumerate(texts) if _has_repeat(t)]
+            if repeated:
+                spelled = spelled_keys([texts[i] for i in repeated])
+                suspects.update(
+                    i for i, sp in zip(repeated, spelled, strict=True) if sp != keys[i] and passes(sp)
+                )
+        exact, allow = self._exact, self._allow
+        for i, key in enumerate(keys):
+            if not key or key in allow:
+                continue
+            rule = exact.get(key)
+            if rule is None and i in suspects:
+                rule = self._hit(key, texts[i])
+            out[i] = rule
+        return out
+
     def check_tags(self, tags: Sequence[str]) -> list[TagVerdict]:
         """One verdict per tag, in order; a term split over two adjacent tags suppresses both."""
-        verdicts = [self.check_tag(t) for t in tags]
+        tags = list(tags)
+        verdicts = self.check_many(tags)
         keys = [v.normalized for v in verdicts]
-        for i in range(len(tags) - 1):
-            a, b = keys[i], keys[i + 1]
-            if not a or not b or a in self._allow or b in self._allow:
-                continue
-            if verdicts[i].suppressed and verdicts[i + 1].suppressed:
-                continue
-            rule = self._hit(collapse(a + b), tags[i] + tags[i + 1])
+        pairs = [
+            i
+            for i in range(len(tags) - 1)
+            if keys[i]
+            and keys[i + 1]
+            and keys[i] not in self._allow
+            and keys[i + 1] not in self._allow
+            and not (verdicts[i].suppressed and verdicts[i + 1].suppressed)
+        ]
+        if not pairs:
+            return verdicts
+        pair_keys = [collapse(keys[i] + keys[i + 1]) for i in pairs]
+        pair_texts = [tags[i] + tags[i + 1] for i in pairs]
+        for i, rule in zip(pairs, self._batch_hits(pair_texts, pair_keys), strict=True):
             if rule is not None:
                 for j in (i, i + 1):
                     if not verdicts[j].suppressed:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 
 import icu
 
@@ -166,6 +167,9 @@ class _AsciiPath:
             raise RuntimeError("ASCII fast path: a one-letter output is also a multi source")
         self.table = bytes(table)
         self.delete = bytes(delete)
+        # For many texts joined by newlines: the newline kept.
+        self.batch_table = self.table[:10] + b"\n" + self.table[11:]
+        self.batch_delete = self.delete.replace(b"\n", b"")
 
     def __call__(self, text: str) -> str:
         b = text.encode("ascii").translate(self.table, self.delete)
@@ -174,8 +178,21 @@ class _AsciiPath:
                 b = b.replace(src, out)
         return (_REPEATS_B.sub(b"", b) if self.collapse else b).decode("ascii")
 
+    def many(self, texts: list[str]) -> list[str]:
+        """The keys of many ASCII texts with none containing a newline, in one pass: joined
+        by newlines (kept), translated, replaced and collapsed once (never across a
+        newline), split again."""
+        b = "\n".join(texts).encode("ascii").translate(self.batch_table, self.batch_delete)
+        for src, out in self.multi:
+            if src in b:
+                b = b.replace(src, out)
+        if self.collapse:
+            b = _REPEATS_LINES_B.sub(b"", b)
+        return b.decode("ascii").split("\n")
+
 
 _REPEATS_B = re.compile(rb"(?<=(.))\1+", re.S)
+_REPEATS_LINES_B = re.compile(rb"(?<=([^\n]))\1+")
 _ASCII_KEY = _AsciiPath("")
 _ASCII_WORDS = _AsciiPath(" ")
 _ASCII_SPELLED = _AsciiPath("", collapse=False)
@@ -192,6 +209,31 @@ def term_key(text: str) -> str:
     if text.isascii():
         return _ASCII_KEY(text)
     return full_key(text)
+
+
+def _many(texts: list[str], path: _AsciiPath, one: Callable[[str], str]) -> list[str]:
+    ascii_ok = [i for i, t in enumerate(texts) if t.isascii() and "\n" not in t]
+    if len(ascii_ok) == len(texts):
+        return path.many(texts) if texts else []
+    out = [""] * len(texts)
+    if ascii_ok:
+        for i, key in zip(ascii_ok, path.many([texts[i] for i in ascii_ok]), strict=True):
+            out[i] = key
+    done = set(ascii_ok)
+    for i, t in enumerate(texts):
+        if i not in done:
+            out[i] = one(t)
+    return out
+
+
+def term_keys(texts: Sequence[str]) -> list[str]:
+    """``[term_key(t) for t in texts]``, in one pass over the ASCII ones (the batch checks)."""
+    return _many(list(texts), _ASCII_KEY, term_key)
+
+
+def spelled_keys(texts: Sequence[str]) -> list[str]:
+    """``[spelled_key(t) for t in texts]``, in one pass over the ASCII ones."""
+    return _many(list(texts), _ASCII_SPELLED, spelled_key)
 
 
 def spelled_key(text: str, sep: str = "") -> str:
