@@ -243,3 +243,12 @@ def test_batch_checks_agree_with_one_tag_at_a_time(matcher: Matcher) -> None:
                     expected[j] = expected[j + 1] = True
         assert [v.suppressed for v in matcher.check_tags(post)] == expected, post
     assert matcher.check_many([]) == []
+
+
+def test_hostile_tags_and_queries_get_verdicts(matcher: Matcher) -> None:
+    hostile = ["xq" + "bluefinchzz" * 18, "a" * 200, "\u0301" * 200, "\u202e" * 200, "\x00" * 9]
+    for tag in hostile:
+        assert isinstance(matcher.check_tag(tag).suppressed, bool)
+    assert matcher.check_many(hostile) == [matcher.check_tag(t) for t in hostile]
+    assert matcher.check_query(" ".join("abcdefghij" * 25)).suppressed is False
+    assert matcher.check_query(("bluefinch " * 60)[:500]).suppressed is True

@@ -28,6 +28,7 @@ ours about 50 us, and this runs on the request path. Loaded once per process on 
 from __future__ import annotations
 
 import importlib.resources
+import itertools
 import math
 import re
 import threading
@@ -43,6 +44,9 @@ MAX_WORD = 24
 ONE_LETTER_WORDS = frozenset({"a", "i"})
 # How much less probable (log10) reading the term as a word may make the tag's best split.
 MARGIN = 1.0
+# Occurrences of one term in one tag judged at most (a hostile tag repeating a term costs
+# a few splits, not one per repetition).
+MAX_OCCURRENCES = 4
 
 
 class Segmenter:
@@ -110,7 +114,7 @@ class Segmenter:
         if self.is_word(spelled):
             return False
         free: float | None = None
-        for m in _letters(term).finditer(spelled):
+        for m in itertools.islice(_letters(term).finditer(spelled), MAX_OCCURRENCES):
             start, end = m.span()
             before, after = spelled[:start], spelled[end:]
             if not (before or after) or not (self.all_words(before) and self.all_words(after)):
