@@ -308,7 +308,11 @@ class Matcher:
             for tag, key, rule in zip(tags, keys, self._batch_hits(tags, keys), strict=True)
         ]
 
-    def _batch_hits(self, texts: list[str], keys: list[str]) -> list[Rule | None]:
+    def _batch_hits(
+        self, texts: list[str], keys: list[str], unglued: frozenset[int] = frozenset()
+    ) -> list[Rule | None]:
+        """The rule catching each key (of each text), as ``_hit`` finds it; ``unglued``:
+        indexes read without the glued-exact check."""
         out: list[Rule | None] = [None] * len(keys)
         suspects: set[int] = set()
         if self._automaton is not None and keys:
@@ -331,7 +335,7 @@ class Matcher:
                 continue
             rule = exact.get(key)
             if rule is None and i in suspects:
-                rule = self._hit(key, texts[i])
+                rule = self._hit(key, texts[i], i not in unglued)
             out[i] = rule
         return out
 
@@ -371,33 +375,28 @@ class Matcher:
     def _query_hit(self, words: list[str], spelled: list[str]) -> Rule | None:
         if not words:
             return None
-        seen: set[str] = set()
-
-        def hit(i: int, j: int, glued: bool = True) -> Rule | None:
-            key = words[i] if j == i + 1 else collapse("".join(words[i:j]))
-            if key in seen:
-                return None
-            seen.add(key)
-            return self._hit(key, "".join(spelled[i:j]), glued)
-
+        spans: list[tuple[int, int]] = []
         n = len(words)
         for size in range(1, min(MAX_RUN, n) + 1):
-            for i in range(n - size + 1):
-                rule = hit(i, i + size)
-                if rule is not None:
-                    return rule
+            spans += [(i, i + size) for i in range(n - size + 1)]
         i = 0
         while i < n:  # runs of one-letter words: "b l u e f i n c h"
             j = i
             while j < n and len(words[j]) == 1:
                 j += 1
             if j - i > MAX_RUN:
-                rule = hit(i, j)
-                if rule is not None:
-                    return rule
+                spans.append((i, j))
             i = max(j, i + 1)
+        unglued: set[int] = set()
         if n > MAX_RUN:
-            return hit(0, n, glued=sum(map(len, words)) <= MAX_JOINED)
+            if sum(map(len, words)) > MAX_JOINED:
+                unglued.add(len(spans))
+            spans.append((0, n))
+        keys = [words[i] if j == i + 1 else collapse("".join(words[i:j])) for i, j in spans]
+        texts = ["".join(spelled[i:j]) for i, j in spans]
+        for rule in self._batch_hits(texts, keys, frozenset(unglued)):
+            if rule is not None:
+                return rule
         return None
 
 
