@@ -320,14 +320,25 @@ class Matcher:
             ends = list(itertools.accumulate(len(k) + 1 for k in keys))
             for end, _value in self._automaton.iter(joined):
                 suspects.add(bisect.bisect_right(ends, end))
-        if self._near:
+        if self._near and keys:
             passes = self._near_passes
             suspects.update(i for i, k in enumerate(keys) if passes(k))
-            repeated = [i for i, t in enumerate(texts) if _has_repeat(t)]
+            # Texts with a character repeated (found in one pass over them all), not yet
+            # suspects: their uncollapsed spelling may be one edit from a near key.
+            text_ends = list(itertools.accumulate(len(t) + 1 for t in texts))
+            repeated = sorted(
+                {
+                    bisect.bisect_right(text_ends, m.start())
+                    for m in _REPEAT.finditer("\n".join(texts))
+                }
+                - suspects
+            )
             if repeated:
                 spelled = spelled_keys([texts[i] for i in repeated])
                 suspects.update(
-                    i for i, sp in zip(repeated, spelled, strict=True) if sp != keys[i] and passes(sp)
+                    i
+                    for i, sp in zip(repeated, spelled, strict=True)
+                    if sp != keys[i] and passes(sp)
                 )
         exact, allow = self._exact, self._allow
         for i, key in enumerate(keys):
