@@ -201,6 +201,10 @@ TAG_ROWS: dict[str, Callable[[str, random.Random], str]] = {
     **{f"invisible: {name}": at_random(ch) for name, ch in INVISIBLES.items()},
     "invisibles between every letter": between("\u200b\u2060"),
     "bidi controls": bidi_wrap,
+    "right-to-left override, stored reversed": lambda t, rng: "\u202e" + t[::-1] + "\u202c",
+    "right-to-left override glued after a word": lambda t, rng: (
+        rng.choice(ORDINARY) + "\u202e" + t[::-1]
+    ),
     "combining accents": combining("\u0301\u0300\u0308\u0302\u030c"),
     "combining overlays": combining("\u0336\u0335\u0338\u0334"),
     "enclosing marks": combining("\u20dd\u20de\u20e3"),

@@ -15,7 +15,7 @@ from shieldwall.terms.matcher import (
     one_edit,
     validate_rule,
 )
-from shieldwall.terms.normalise import spelled_key, term_key
+from shieldwall.terms.normalise import display_form, spelled_key, term_key
 from shieldwall.terms.segment import segmenter
 
 EXACT, CONTAINS, NEAR = MatchKind.EXACT, MatchKind.CONTAINS, MatchKind.NEAR
@@ -252,3 +252,15 @@ def test_hostile_tags_and_queries_get_verdicts(matcher: Matcher) -> None:
     assert matcher.check_many(hostile) == [matcher.check_tag(t) for t in hostile]
     assert matcher.check_query(" ".join("abcdefghij" * 25)).suppressed is False
     assert matcher.check_query(("bluefinch " * 60)[:500]).suppressed is True
+
+
+def test_right_to_left_override_is_read_in_the_order_shown(matcher: Matcher) -> None:
+    shown_as_term = "\u202ehcnifeulb\u202c"
+    assert display_form(shown_as_term) == "bluefinch"
+    assert caught(matcher, shown_as_term) == 1
+    assert caught(matcher, "buy\u202ehcnifeulb") == 1
+    assert matcher.check_many([shown_as_term, "\u202ehcnif"]) == [
+        matcher.check_tag(shown_as_term),
+        matcher.check_tag("\u202ehcnif"),
+    ]
+    assert caught(matcher, "\u202ebluefinch\u202c") == 1  # the stored order is read too

@@ -29,7 +29,15 @@ read-only (safe from many threads):
   there suppresses both tags.
 - queries (``check_query``): every word, every run of up to ``MAX_RUN`` adjacent words
   joined, every run of one-letter words joined (``b l u e f i n c h``), and the whole query
-  with its spaces removed.
+  with its spaces removed (glued-exact only while it is at most ``MAX_JOINED`` letters).
+- batches (``check_many``, and inside ``check_tags`` and ``check_query``): the keys of a
+  whole batch are made in one ``bytes.translate``, the automaton runs once over them joined
+  by newlines, the near filter is a comprehension, and only the few suspects get the full
+  check, so a batch is about 1.5x faster than one call a tag. A test holds the verdicts
+  equal to ``check_tag``'s.
+- near rules also read a tag's spelling before repeats collapse: a deletion that leaves
+  two letters side by side (``dupujif`` -> ``duujif``) would otherwise collapse into a
+  second edit.
 """
 
 from __future__ import annotations
@@ -44,7 +52,9 @@ import ahocorasick
 
 from shieldwall.terms.kinds import MatchKind, RuleEffect
 from shieldwall.terms.normalise import (
+    RLO,
     collapse,
+    display_form,
     query_words,
     spelled_key,
     spelled_keys,
@@ -237,7 +247,12 @@ class Matcher:
             if rule is not None:
                 return rule
         if self._near and len(key) in self._near_lengths:
-            return self._near_hit(key, text)
+            rule = self._near_hit(key, text)
+            if rule is not None:
+                return rule
+        if RLO in text:  # the order it is shown in, too
+            shown = display_form(text)
+            return self._hit(term_key(shown), shown, glued)
         return None
 
     def _inside(self, key: str, text: str, glued: bool) -> Rule | None:
@@ -340,6 +355,7 @@ class Matcher:
                     for i, sp in zip(repeated, spelled, strict=True)
                     if sp != keys[i] and passes(sp)
                 )
+        suspects.update(i for i, t in enumerate(texts) if RLO in t)
         exact, allow = self._exact, self._allow
         for i, key in enumerate(keys):
             if not key or key in allow:

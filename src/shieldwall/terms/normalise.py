@@ -245,6 +245,17 @@ def spelled_key(text: str, sep: str = "") -> str:
     return _pipeline(text, sep)
 
 
+RLO, PDF = "\u202e", "\u202c"
+_RLO_RUN = re.compile(f"{RLO}([^{PDF}]*)(?:{PDF}|$)")
+
+
+def display_form(text: str) -> str:
+    """The text in the order it is shown when it uses a right-to-left override: each run
+    from RLO to PDF (or the end) reversed. ``RLO hcnifeulb`` shows as ``bluefinch``; the
+    key of the stored order is not the term's, the key of the shown order is."""
+    return _RLO_RUN.sub(lambda m: m.group(1)[::-1], text)
+
+
 def collapse(key: str) -> str:
     """Runs of one letter collapsed: for keys joined from several (adjacent tags, words)."""
     return _REPEATS.sub("", key)
