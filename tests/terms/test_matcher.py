@@ -264,3 +264,14 @@ def test_right_to_left_override_is_read_in_the_order_shown(matcher: Matcher) -> 
         matcher.check_tag("\u202ehcnif"),
     ]
     assert caught(matcher, "\u202ebluefinch\u202c") == 1  # the stored order is read too
+
+
+def test_rules_are_keyed_from_their_terms() -> None:
+    by_hand = Rule(id=1, term="bluefinch", key="bluefinch", match=EXACT)  # not the key
+    stored = rule(2, "sodapass", CONTAINS)
+    m = Matcher([by_hand, stored])
+    v = m.check_tag("BLUEFINCH")
+    assert v.rule is not None
+    assert v.rule.id == 1
+    assert v.rule.key == term_key("bluefinch")
+    assert m.check_tag("xsodapassx").rule is stored  # a right key: the same rule object

@@ -43,6 +43,7 @@ read-only (safe from many threads):
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -164,7 +165,9 @@ class Matcher:
         min_near: int = DEFAULT_MIN_NEAR,
         min_glued: int = DEFAULT_MIN_GLUED,
     ) -> None:
-        self.rules = tuple(rules)
+        # Keys are made here again from the terms, so a key stored by another normaliser
+        # version (or a rule written by hand with the term as its key) still matches.
+        self.rules = tuple(_rekeyed(r) for r in rules)
         self.min_contains = min_contains
         self.min_near = min_near
         self.min_glued = min_glued
@@ -425,6 +428,11 @@ class Matcher:
             if rule is not None:
                 return rule
         return None
+
+
+def _rekeyed(rule: Rule) -> Rule:
+    key = term_key(rule.term) if rule.term else rule.key
+    return rule if key == rule.key else dataclasses.replace(rule, key=key)
 
 
 def _has_repeat(text: str) -> bool:
