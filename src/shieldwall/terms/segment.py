@@ -44,6 +44,9 @@ MAX_WORD = 24
 ONE_LETTER_WORDS = frozenset({"a", "i"})
 # How much less probable (log10) reading the term as a word may make the tag's best split.
 MARGIN = 1.0
+# Reading the term as one word costs at most what a word seen 10^5 times costs: a rule's
+# term is a word of the language it is used in, whatever the dictionary says.
+TERM_COUNT_LOG10 = 5.0
 # Occurrences of one term in one tag judged at most (a hostile tag repeating a term costs
 # a few splits, not one per repetition).
 MAX_OCCURRENCES = 4
@@ -115,16 +118,34 @@ class Segmenter:
             return False
         free: float | None = None
         for m in itertools.islice(_letters(term).finditer(spelled), MAX_OCCURRENCES):
-            start, end = m.span()
-            before, after = spelled[:start], spelled[end:]
-            if not (before or after) or not (self.all_words(before) and self.all_words(after)):
-                continue
-            if free is None:
-                free = self._viterbi(spelled)[0]
-            forced = sum(self._viterbi(part)[0] for part in (before, m.group(), after) if part)
-            if forced <= free + MARGIN:
-                return True
+            for start, end in _trims(spelled, *m.span()):
+                before, after = spelled[:start], spelled[end:]
+                if not (before or after):
+                    continue
+                if not (self.all_words(before) and self.all_words(after)):
+                    continue
+                if free is None:
+                    free = self._viterbi(spelled)[0]
+                term_cost = min(
+                    self._viterbi(spelled[start:end])[0], self._log_total - TERM_COUNT_LOG10
+                )
+                forced = term_cost + sum(self._viterbi(p)[0] for p in (before, after) if p)
+                if forced <= free + MARGIN:
+                    return True
         return False
+
+
+def _trims(spelled: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of one match with its first and last letter's runs shared with the
+    neighbours in every way (``new`` + ``wewi`` reads ``newwewi``: the match ``wwewi``
+    also starts one later; ``rat`` + ``today``: ``ratt`` also ends one earlier)."""
+    first = start
+    while first + 1 < end and spelled[first + 1] == spelled[start]:
+        first += 1
+    last = end - 1
+    while last - 1 > first and spelled[last - 1] == spelled[end - 1]:
+        last -= 1
+    return [(s, e) for s in range(start, first + 1) for e in range(end, last, -1)]
 
 
 @lru_cache(maxsize=4096)
