@@ -124,7 +124,10 @@ def test_adjacent_tags_read_together(matcher: Matcher) -> None:
 
 
 def test_glued_exact_term_is_caught_but_not_inside_ordinary_words(matcher: Matcher) -> None:
-    for tag in ("buybluefinchnow", "lovebluefinch", "bluefinchforsale", "QuietLanternSale"):
+    glued = ("buybluefinchnow", "lovebluefinch", "bluefinchforsale", "QuietLanternSale")
+    # a letter shared with the neighbour word: club + bluefinch, bluefinch + hot
+    glued += ("clubbluefinch", "bluefinchhot", "quietlanternnews")
+    for tag in glued:
         assert caught(matcher, tag) in (1, 4), tag
     # the term's letters run into a word that is not a dictionary word
     assert caught(matcher, "xqzbluefinchnow") is None
