@@ -6,7 +6,7 @@ from ninja import Router
 
 from shieldwall.core.actors import require
 from shieldwall.core.http import ApiRequest
-from shieldwall.terms import services
+from shieldwall.terms import metrics, services
 from shieldwall.terms.permissions import CHECK_TERMS
 from shieldwall.terms.schemas import (
     HashtagsCheckIn,
@@ -39,6 +39,7 @@ def check_hashtags(request: ApiRequest, body: HashtagsCheckIn) -> HashtagsCheckO
         for v in verdicts
     ]
     shown = any(v.suppressed for v in verdicts)
+    metrics.record_check("hashtags", shown)
     return HashtagsCheckOut(
         results=results, interstitial=interstitial_out(services.interstitial()) if shown else None
     )
@@ -55,6 +56,7 @@ def check_search(request: ApiRequest, body: SearchCheckIn) -> SearchCheckOut:
     is caught; then show `interstitial` and no results on any tab."""
     require(request.auth, CHECK_TERMS)
     v = services.check_query(body.query)
+    metrics.record_check("search", v.suppressed)
     return SearchCheckOut(
         query=v.query,
         suppressed=v.suppressed,
