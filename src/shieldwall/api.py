@@ -101,14 +101,19 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return response
 
 
+_LOCATIONS = ("body", "query", "path", "form", "file", "payload")
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    loc = [
-        str(p)
-        for p in first.get("loc", ())
-        if p not in ("body", "query", "path", "form", "file", "payload")
-    ]
+    # ninja's location: where (body, query, ...), for a body the parameter's name, then the
+    # field's path, which may itself be called "query" (the search check's field).
+    loc = [str(p) for p in first.get("loc", ())]
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+        if loc and loc[0] in ("body", "payload"):
+            loc = loc[1:]
     field = ".".join(loc) or None
     message = first.get("msg", "The request is not valid.")
     if field:

@@ -272,7 +272,10 @@ def test_the_interstitial_and_minimums_are_read_from_the_environment(tmp_path: o
         "SHIELDWALL_TERMS_MIN_NEAR": "10",
     }
     cfg = load_config(env)
-    assert (cfg.terms_interstitial_title, cfg.terms_interstitial_message) == ("Stop", "Help is near.")
+    assert (cfg.terms_interstitial_title, cfg.terms_interstitial_message) == (
+        "Stop",
+        "Help is near.",
+    )
     assert cfg.terms_help_links == (("Help line", "https://help.example/"), ("Report", "/report"))
     assert (cfg.terms_min_contains, cfg.terms_min_near) == (8, 10)
     assert load_config({"SHIELDWALL_HOME": str(tmp_path)}).terms_help_links  # a default
