@@ -156,7 +156,8 @@ def test_rule_for_tag_and_the_checks_follow_the_rules() -> None:
     assert services.rule_for_tag("bluefinch") is None
     rule = services.add_rule(term="bluefinch", actor=LEAD, reason="r")
     found = services.rule_for_tag("BLUEFINCH")
-    assert found is not None and found.pk == rule.pk
+    assert found is not None
+    assert found.pk == rule.pk
     assert services.check_tags(["bluefinch", "harmless"])[0].suppressed
     assert not services.check_tags(["harmless"])[0].suppressed
     assert services.check_query("where bluefinch").suppressed
@@ -215,7 +216,8 @@ def test_many_threads_share_one_matcher() -> None:
     for t in threads:
         t.join()
     assert not wrong
-    assert all(m is expected for m in seen) and len(seen) == 8
+    assert all(m is expected for m in seen)
+    assert len(seen) == 8
 
 
 def _old_rule(term: str, key: str) -> TermRule:
@@ -241,7 +243,8 @@ def test_a_rebuilt_key_that_duplicates_another_rule_removes_it_audited() -> None
     dup = _old_rule("Blue-Finch", "blue-finch")
     assert services.rebuild_keys() == 1
     dup.refresh_from_db()
-    assert dup.removed_at is not None and dup.removed_by == SYSTEM.label
+    assert dup.removed_at is not None
+    assert dup.removed_by == SYSTEM.label
     event = AuditEvent.objects.get(action=TermEvent.RULE_REMOVED)
     assert event.subject_id == str(dup.pk)
     assert TermRule.objects.get(removed_at__isnull=True).pk == keep.pk
@@ -249,7 +252,9 @@ def test_a_rebuilt_key_that_duplicates_another_rule_removes_it_audited() -> None
 
 def test_the_interstitial_is_the_operators(tmp_path: object) -> None:
     shown = services.interstitial()
-    assert shown.title and shown.message and shown.links
+    assert shown.title
+    assert shown.message
+    assert shown.links
     assert all(link.url.startswith("https://") for link in shown.links)
     configure(
         terms_interstitial_title="Not here",
