@@ -23,7 +23,7 @@ import numpy as np
 
 from bench.support import bench_env, cli, fresh_postgres, running_server
 
-ORDINARY = [
+ORDINARY = (
     "sunset",
     "beach",
     "coffee",
@@ -57,7 +57,7 @@ ORDINARY = [
     "birthday",
     "wedding",
     "holiday",
-]
+)
 
 # Loads the rules straight into the table (as many add_rule calls would, without 10,000
 # audit events): terms made of random letters, so no real term is ever in it.

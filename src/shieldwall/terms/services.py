@@ -42,6 +42,8 @@ _Choice = TypeVar("_Choice", MatchKind, RuleEffect, RuleSource)
 
 def _choice(value: object, kind: type[_Choice], name: str) -> _Choice:
     try:
+        if not isinstance(value, str):
+            raise ValueError(value)
         return kind(value)
     except ValueError:
         raise Invalid(
