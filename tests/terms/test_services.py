@@ -306,3 +306,13 @@ def test_bad_interstitial_settings_are_refused_at_start(
     with pytest.raises(ConfigError) as exc:
         load_config({"SHIELDWALL_HOME": str(tmp_path), name: value})
     assert name in str(exc.value)
+
+
+def test_a_rule_id_may_come_as_form_text() -> None:
+    rule = services.add_rule(term="bluefinch", actor=LEAD, reason="r")
+    for bad in ("abc", "-1", "1e3", "١"):
+        with pytest.raises(NotFound):
+            services.remove_rule(rule_id=bad, actor=LEAD, reason="r")  # type: ignore[arg-type]
+    services.remove_rule(rule_id=str(rule.pk), actor=LEAD, reason="r")  # type: ignore[arg-type]
+    rule.refresh_from_db()
+    assert rule.removed_at is not None

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -116,23 +116,28 @@ def add_rule(
         )
     key = validate_term(term, match)
     with transaction.atomic():
-        existing = TermRule.objects.filter(
+        active = TermRule.objects.filter(
             key=key, match=match, effect=effect, removed_at__isnull=True
-        ).first()
+        )
+        existing = active.first()
         if existing is not None:
             return existing
-        rule = TermRule.objects.create(
-            term=term,
-            key=key,
-            normaliser_version=normaliser_version(),
-            match=match,
-            effect=effect,
-            source=source,
-            reason=reason,
-            case_id=case_id,
-            created_by=actor.label,
-            created_at=timezone.now(),
-        )
+        try:
+            with transaction.atomic():  # a savepoint: another request may add it meanwhile
+                rule = TermRule.objects.create(
+                    term=term,
+                    key=key,
+                    normaliser_version=normaliser_version(),
+                    match=match,
+                    effect=effect,
+                    source=source,
+                    reason=reason,
+                    case_id=case_id,
+                    created_by=actor.label,
+                    created_at=timezone.now(),
+                )
+        except IntegrityError:
+            return active.get()
         audit.record(
             actor=actor,
             action=TermEvent.RULE_ADDED,
@@ -156,8 +161,10 @@ def remove_rule(*, rule_id: int, actor: Actor, reason: str) -> TermRule:
     that no other rule catches."""
     require(actor, MANAGE_RULES)
     reason = _text(reason, "reason", MAX_REASON).strip()
+    if isinstance(rule_id, str) and rule_id.isascii() and rule_id.isdigit():
+        rule_id = int(rule_id)  # as a form or the command line sends it
     if not isinstance(rule_id, int) or isinstance(rule_id, bool) or not 0 < rule_id < 2**63:
-        raise NotFound("no_such_rule", f"no active rule {rule_id!r}")
+        raise NotFound("no_such_rule", f"no active rule {str(rule_id)[:40]!r}")
     with transaction.atomic():
         rule = TermRule.objects.select_for_update().filter(pk=rule_id).first()
         if rule is None or rule.removed_at is not None:
