@@ -18,7 +18,7 @@ from shieldwall.terms import services
 from shieldwall.terms.events import TermEvent
 from shieldwall.terms.kinds import MatchKind, RuleEffect, RuleSource
 from shieldwall.terms.models import TermRule
-from shieldwall.terms.normalise import normaliser_version
+from shieldwall.terms.normalise import normaliser_version, term_key
 from tests.terms.rules_support import LEAD, MODERATOR, _fresh_matcher, configure  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_a_rule_is_added_with_its_key_and_audited(actor: Actor) -> None:
     rule = services.add_rule(term="BlueFinch", actor=LEAD, reason="seen in reports")
     assert (rule.term, rule.key, rule.match, rule.effect, rule.source) == (
         "BlueFinch",
-        "bluefinch",
+        term_key("bluefinch"),
         MatchKind.EXACT,
         RuleEffect.BLOCK,
         RuleSource.STAFF,
@@ -38,7 +38,7 @@ def test_a_rule_is_added_with_its_key_and_audited(actor: Actor) -> None:
     event = AuditEvent.objects.get(action=TermEvent.RULE_ADDED)
     assert event.actor == LEAD.label
     assert event.subject_id == str(rule.pk)
-    assert event.data["key"] == "bluefinch"
+    assert event.data["key"] == term_key("BlueFinch")
     assert event.data["reason"] == "seen in reports"
     assert event.data["source"] == "staff"
 
@@ -57,10 +57,10 @@ def test_the_same_rule_twice_is_one_rule_and_one_event() -> None:
     ("term", "match", "code"),
     [
         ("", MatchKind.EXACT, "empty_term"),
-        ("#.-_ !", MatchKind.EXACT, "empty_term"),
+        ("#.-_ ,;", MatchKind.EXACT, "empty_term"),
         ("x" * 201, MatchKind.EXACT, "too_long"),
         ("blue\x00finch", MatchKind.EXACT, "nul_character"),
-        ("moths", MatchKind.CONTAINS, "term_too_short"),  # 5 < 6
+        ("finch", MatchKind.CONTAINS, "term_too_short"),  # 5 < 6
         ("sodapa", MatchKind.NEAR, "term_too_short"),  # 6 < 7
     ],
 )
@@ -73,14 +73,15 @@ def test_refused_terms_name_the_field(term: str, match: MatchKind, code: str) ->
 
 
 def test_the_minimum_lengths_are_the_operators() -> None:
-    services.add_rule(term="velvet", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
+    # (Terms whose keys are as long as they are written: no letters the normaliser splits.)
+    services.add_rule(term="sunset", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
     configure(terms_min_contains=8, terms_min_near=9)
     with pytest.raises(Invalid) as exc:
-        services.add_rule(term="sodapass", actor=LEAD, reason="r", match=MatchKind.NEAR)
+        services.add_rule(term="bravecat", actor=LEAD, reason="r", match=MatchKind.NEAR)
     assert "at least 9" in exc.value.message
     with pytest.raises(Invalid):
-        services.add_rule(term="velvetm", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
-    services.add_rule(term="velvetmo", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
+        services.add_rule(term="bravect", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
+    services.add_rule(term="bravecat", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +235,7 @@ def test_keys_from_another_normaliser_are_rebuilt_when_the_matcher_is() -> None:
     rule = _old_rule("BlueFinch", "stale-key")
     assert services.check_tags(["bluefinch"])[0].suppressed
     rule.refresh_from_db()
-    assert (rule.key, rule.normaliser_version) == ("bluefinch", normaliser_version())
+    assert (rule.key, rule.normaliser_version) == (term_key("BlueFinch"), normaliser_version())
     assert services.rebuild_keys() == 0  # nothing left to do
 
 
@@ -310,7 +311,7 @@ def test_bad_interstitial_settings_are_refused_at_start(
 
 def test_a_rule_id_may_come_as_form_text() -> None:
     rule = services.add_rule(term="bluefinch", actor=LEAD, reason="r")
-    for bad in ("abc", "-1", "1e3", "١"):
+    for bad in ("abc", "-1", "1e3", "\u0661"):
         with pytest.raises(NotFound):
             services.remove_rule(rule_id=bad, actor=LEAD, reason="r")  # type: ignore[arg-type]
     services.remove_rule(rule_id=str(rule.pk), actor=LEAD, reason="r")  # type: ignore[arg-type]
