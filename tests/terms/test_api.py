@@ -15,6 +15,7 @@ from shieldwall.core.actors import Actor
 from shieldwall.terms import services
 from shieldwall.terms.kinds import MatchKind
 from shieldwall.terms.normalise import term_key
+from tests.metrics_support import parse, sample
 from tests.terms.rules_support import LEAD, _fresh_matcher, configure  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +168,29 @@ def test_a_new_rule_is_answered_at_the_next_probe(api: Client) -> None:
     assert not tags(api, {"tags": ["sodapass"]}).json()["results"][0]["suppressed"]
     services.add_rule(term="sodapass", actor=LEAD, reason="r")
     assert tags(api, {"tags": ["sodapass"]}).json()["results"][0]["suppressed"]
+
+
+def test_checks_and_rules_are_counted_at_metrics(api: Client) -> None:
+    def scrape() -> Any:
+        r = Client().get("/metrics")
+        assert r.status_code == 200
+        return parse(r.content.decode())
+
+    before = scrape()
+    services.add_rule(term="bluefinch", actor=LEAD, reason="r")
+    services.add_rule(term="velvetmoth", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
+    tags(api, {"tags": ["bluefinch"]})
+    tags(api, {"tags": ["sunset"]})
+    search(api, {"query": "sunset"})
+    after = scrape()
+    for check, verdict, n in (("hashtags", "suppressed", 1), ("hashtags", "open", 1)):
+        labels = {"check": check, "verdict": verdict}
+        assert (
+            sample(after, "shieldwall_term_checks_total", **labels)
+            - sample(before, "shieldwall_term_checks_total", **labels)
+            == n
+        )
+    assert sample(after, "shieldwall_term_checks_total", check="search", verdict="open") >= 1
+    assert sample(after, "shieldwall_term_rules", kind="exact/block") == 1
+    assert sample(after, "shieldwall_term_rules", kind="contains/block") == 1
+    assert sample(after, "shieldwall_tag_suppressions_active") == 0
