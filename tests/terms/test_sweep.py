@@ -7,11 +7,12 @@ import pytest
 
 from shieldwall.core.actors import Actor
 from shieldwall.core.worker import Job
+from shieldwall.integrations import services as integrations
 from shieldwall.integrations.kinds import ActionKind
 from shieldwall.integrations.models import Action
 from shieldwall.subjects.services import ingest_events
 from shieldwall.terms import jobs, services
-from shieldwall.terms.kinds import MatchKind, RuleEffect
+from shieldwall.terms.kinds import MatchKind, RuleEffect, RuleSource
 from shieldwall.terms.models import TagSuppression, TagSweep
 from shieldwall.terms.sweep import sweep_step
 from tests.subjects.builders import post
@@ -118,3 +119,22 @@ def test_an_exception_lifts_the_tag_it_keeps_open(actor: Actor) -> None:
     services.add_rule(term="velvetmothwatch", actor=LEAD, reason="ok", effect=RuleEffect.ALLOW)
     sweep()
     assert actions(ActionKind.UNSUPPRESS_HASHTAG) == ["velvetmothwatch"]
+
+
+def test_a_suppression_a_case_decision_sent_is_not_sent_again(actor: Actor) -> None:
+    posted(actor, "p1", "quietlantern")
+    rule = services.add_rule(
+        term="quietlantern", actor=LEAD, reason="decided", source=RuleSource.CASE, case_id="C-1"
+    )
+    decided = integrations.issue_action(
+        kind=ActionKind.SUPPRESS_HASHTAG, subject_id="quietlantern", reason="case", actor=actor
+    )
+    assert services.note_suppressed(
+        hashtag="quietlantern", rule_id=rule.pk, action_id=decided.public_id
+    )
+    assert not services.note_suppressed(hashtag="quietlantern", rule_id=rule.pk, action_id="x")
+    sweep()
+    assert actions(ActionKind.SUPPRESS_HASHTAG) == ["quietlantern"]  # the decision's only
+    services.remove_rule(rule_id=rule.pk, actor=LEAD, reason="r")
+    sweep()
+    assert actions(ActionKind.UNSUPPRESS_HASHTAG) == ["quietlantern"]

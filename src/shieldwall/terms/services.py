@@ -219,6 +219,20 @@ def suppressions(*, rule_id: int | None = None, active: bool = True) -> list[Tag
     return list(rows)
 
 
+def note_suppressed(*, hashtag: str, rule_id: int, action_id: str) -> bool:
+    """Record that a suppress_hashtag action for this spelling was issued elsewhere (a case
+    decision), so the sweep does not send another; -> False if one was already recorded.
+    Runs in the caller's transaction (the one that issued the action)."""
+    hashtag = _text(hashtag, "hashtag", 100)
+    with transaction.atomic():
+        if TagSuppression.objects.filter(hashtag=hashtag, lifted_at__isnull=True).exists():
+            return False
+        TagSuppression.objects.create(
+            hashtag=hashtag, rule_id=rule_id, action_id=action_id, created_at=timezone.now()
+        )
+    return True
+
+
 # --- keys made by an older normaliser ----------------------------------------------------
 
 
