@@ -19,13 +19,16 @@ PLATFORM = Actor(kind=ActorKind.APIKEY, name="platform", permissions=frozenset({
 
 
 def configure(**changes: Any) -> None:
-    """Change the running configuration (restored by the autouse fixture of tests/conftest)."""
+    """Change the running configuration (restored after the test by `_fresh_matcher`)."""
     settings.SHIELDWALL = dataclasses.replace(settings.SHIELDWALL, **changes)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_matcher() -> Iterator[None]:
-    """Each test compiles its own rules (the database is emptied between tests)."""
+    """Each test compiles its own rules (the database is emptied between tests), and gets
+    the configuration back as it was after `configure`."""
+    saved = settings.SHIELDWALL
     services.forget_matcher()
     yield
+    settings.SHIELDWALL = saved
     services.forget_matcher()
