@@ -62,10 +62,11 @@ api = ShieldwallApi(
     title="Shieldwall API",
     version="1.0.0",
     description=(
-        "Known-media matching, hash banks, events, reports and actions for "
-        "platforms. Authenticate with `Authorization: Bearer KEY` "
+        "Known-media matching, hash banks, events, reports, actions and hashtag and search "
+        "checks for platforms. Authenticate with `Authorization: Bearer KEY` "
         "(create a key with `shieldwall apikey create NAME [--scope SCOPE ...]`; a key does "
-        "only what its scopes allow: scan, lookup, events, reports, actions, banks, platform)."
+        "only what its scopes allow: scan, lookup, events, reports, actions, banks, platform, "
+        "search)."
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",
@@ -100,14 +101,19 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return response
 
 
+_LOCATIONS = ("body", "query", "path", "form", "file", "payload")
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    loc = [
-        str(p)
-        for p in first.get("loc", ())
-        if p not in ("body", "query", "path", "form", "file", "payload")
-    ]
+    # ninja's location: where (body, query, ...), for a body the parameter's name, then the
+    # field's path, which may itself be called "query" (the search check's field).
+    loc = [str(p) for p in first.get("loc", ())]
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+        if loc and loc[0] in ("body", "payload"):
+            loc = loc[1:]
     field = ".".join(loc) or None
     message = first.get("msg", "The request is not valid.")
     if field:
@@ -138,6 +144,7 @@ def _register_routers() -> None:
     from shieldwall.reports.api import router as reports_router
     from shieldwall.subjects.api import router as events_router
     from shieldwall.subjects.platform_api import router as platform_router
+    from shieldwall.terms.api import router as terms_router
 
     api.add_router("/", matching_router)
     api.add_router("/banks", banks_router)
@@ -145,6 +152,7 @@ def _register_routers() -> None:
     api.add_router("/platform", platform_router)
     api.add_router("/actions", actions_router)
     api.add_router("/", reports_router)
+    api.add_router("/", terms_router)
 
 
 _register_routers()

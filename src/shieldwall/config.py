@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -88,6 +89,22 @@ class Config:
     # against a verified-CSAM bank opens it at once).
     blocked_uploads_case_count: int = 3
     blocked_uploads_window_hours: float = 24.0
+    # Term rules (terms app): contains and near rules are refused for terms whose key is
+    # shorter than these (they would catch ordinary words).
+    terms_min_contains: int = 6
+    terms_min_near: int = 7
+    # What a platform shows instead of results for a suppressed search or hashtag.
+    terms_interstitial_title: str = "Help is available"
+    terms_interstitial_message: str = (
+        "Searches like this can be linked to the sexual abuse of children. Looking at, "
+        "sharing or buying sexual images of children is illegal and harms real children. "
+        "If you are worried about your own thoughts or behaviour, or about a child, "
+        "confidential and anonymous help is available."
+    )
+    terms_help_links: tuple[tuple[str, str], ...] = (
+        ("Get confidential help (Stop It Now)", "https://www.stopitnow.org.uk/"),
+        ("Report child sexual abuse material (NCMEC CyberTipline)", "https://report.cybertip.org/"),
+    )
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -268,6 +285,55 @@ def _index_dir(env: Mapping[str, str], home: Path) -> Path:
     return path
 
 
+def _text(env: Mapping[str, str], name: str, default: str, *, max_length: int) -> str:
+    raw = env.get(name, "")
+    if not raw.strip():
+        return default
+    if "\x00" in raw:
+        raise ConfigError(f"{name} holds the NUL character.")
+    if len(raw) > max_length:
+        raise ConfigError(f"{name} is at most {max_length} characters, got {len(raw)}.")
+    return raw.strip()
+
+
+def _help_links(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """SHIELDWALL_TERMS_HELP_LINKS: a JSON list of {"label": ..., "url": ...} (http(s) or a
+    path on the platform such as /report); an empty list shows no links."""
+
+    name = "SHIELDWALL_TERMS_HELP_LINKS"
+    raw = env.get(name, "")
+    if not raw.strip():
+        return Config.terms_help_links
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        raise ConfigError(f'{name} must be a JSON list of {{"label": ..., "url": ...}}.') from None
+    if not isinstance(items, list) or len(items) > 10:
+        raise ConfigError(f"{name} must be a JSON list of at most 10 links.")
+    links = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) != {"label", "url"}:
+            raise ConfigError(f'{name}[{i}] must be an object with "label" and "url" only.')
+        label, url = item["label"], item["url"]
+        if not isinstance(label, str) or not 0 < len(label.strip()) <= 200 or "\x00" in label:
+            raise ConfigError(f"{name}[{i}].label must be 1 to 200 characters of text.")
+        if (
+            not isinstance(url, str)
+            or len(url) > 2000
+            or not re.match(r"^(https?://[^\s/]+|/(?!/))\S*$", url)
+        ):
+            raise ConfigError(f"{name}[{i}].url must be an http(s) URL or a path such as /report.")
+        links.append((label.strip(), url))
+    return tuple(links)
+
+
+def _terms_minimum(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default, minimum=3)
+    if value > 200:
+        raise ConfigError(f"{name} must be at most 200 (the longest term), got {value}.")
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration; raise ConfigError with a clear message."""
     env = os.environ if env is None else env
@@ -344,4 +410,21 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         login_failures_per_address=_int(env, "SHIELDWALL_LOGIN_FAILURES_PER_ADDRESS", 20),
         login_pause_minutes=_int(env, "SHIELDWALL_LOGIN_PAUSE_MINUTES", 15),
         report_submits_per_hour=_int(env, "SHIELDWALL_REPORT_SUBMITS_PER_HOUR", 20),
+        terms_min_contains=_terms_minimum(
+            env, "SHIELDWALL_TERMS_MIN_CONTAINS", Config.terms_min_contains
+        ),
+        terms_min_near=_terms_minimum(env, "SHIELDWALL_TERMS_MIN_NEAR", Config.terms_min_near),
+        terms_interstitial_title=_text(
+            env,
+            "SHIELDWALL_TERMS_INTERSTITIAL_TITLE",
+            Config.terms_interstitial_title,
+            max_length=200,
+        ),
+        terms_interstitial_message=_text(
+            env,
+            "SHIELDWALL_TERMS_INTERSTITIAL_MESSAGE",
+            Config.terms_interstitial_message,
+            max_length=2000,
+        ),
+        terms_help_links=_help_links(env),
     )

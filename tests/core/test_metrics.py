@@ -152,6 +152,7 @@ def test_each_app_s_collectors_are_found_by_name() -> None:
     assert names == [
         "shieldwall.core.metrics.worker_job_metrics",
         "shieldwall.matching.metrics.snapshot_metrics",
+        "shieldwall.terms.metrics.rule_metrics",
         "shieldwall.integrations.metrics.outbox_metrics",
         "shieldwall.cases.metrics.case_metrics",
     ]

@@ -43,6 +43,10 @@ def call(client: Client, scope: str) -> Any:
             return client.get("/api/v1/banks")
         case "platform":
             return client.get("/api/v1/platform")
+        case "search":
+            return client.post(
+                "/api/v1/search/check", {"query": "sunset"}, content_type="application/json"
+            )
     raise AssertionError(scope)
 
 
@@ -123,8 +127,9 @@ def test_keys_from_before_scopes_keep_everything_they_could_do(actor: Actor) -> 
     apikeys.create_api_key(name="old", actor=actor, scopes=["scan"])
     ApiKey.objects.update(scopes=[])  # as the column is added to an existing row
     migration.grant_existing_keys_every_scope(apps, None)
-    # What they could do before: everything but the platform profile, which came with scopes.
-    assert ApiKey.objects.get().scopes == [s for s in SCOPES if s != "platform"]
+    # What they could do before: everything but the platform profile, which came with scopes,
+    # and the hashtag and search checks, which came after.
+    assert ApiKey.objects.get().scopes == [s for s in SCOPES if s not in ("platform", "search")]
 
 
 def test_banks_from_before_owners_get_their_owner_back_from_the_audit_log(actor: Actor) -> None:

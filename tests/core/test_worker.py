@@ -60,6 +60,7 @@ def test_the_installed_apps_declare_the_worker_jobs() -> None:
         "escalate": PERIODIC,
         "compact-snapshots": PERIODIC,
         "refused-follow-up": PERIODIC,
+        "tag-sweep": LOOP,
     }
 
 

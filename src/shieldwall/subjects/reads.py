@@ -15,7 +15,14 @@ from typing import Any
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
-from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
+from shieldwall.subjects.models import (
+    Account,
+    Hashtag,
+    PlatformMedia,
+    Post,
+    PostMedia,
+    PostMetrics,
+)
 from shieldwall.subjects.profile import media_url_shown
 
 
@@ -247,3 +254,9 @@ def post_media_hashes(post_id: str) -> list[MediaHashes]:
     attached = PostMedia.objects.filter(post__post_id=post_id).values_list("media_id", flat=True)
     rows = PlatformMedia.objects.filter(Q(media_id__in=list(attached)) | Q(post_id=post_id))
     return [_hashes(row) for row in rows.values_list(*_HASH_FIELDS)]
+
+
+def hashtags_since(after_pk: int, *, limit: int) -> list[tuple[int, str]]:
+    """Hashtags first seen after the one with this pk, oldest first: (pk, name as stored)."""
+    rows = Hashtag.objects.filter(pk__gt=after_pk).order_by("pk").values_list("pk", "name")
+    return [(pk, name) for pk, name in rows[:limit]]

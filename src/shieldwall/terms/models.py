@@ -42,3 +42,42 @@ class TermRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effect} {self.match} {self.term!r}"
+
+
+class TagSuppression(models.Model):
+    """A hashtag the platform was asked to suppress because a rule caught it: the platform's
+    spelling (subjects.Hashtag.name), the rule, and the action sent. Lifted (with the
+    unsuppress action) when no active rule catches the tag any more. At most one active
+    row per tag, so the sweep never sends a tag twice."""
+
+    hashtag = models.CharField(max_length=100)
+    rule = models.ForeignKey(TermRule, on_delete=models.PROTECT, related_name="suppressions")
+    action_id = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_action_id = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hashtag"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="terms_suppression_one_active",
+            )
+        ]
+        indexes = [models.Index(fields=["rule", "lifted_at"], name="terms_suppression_rule")]
+
+    def __str__(self) -> str:
+        return f"#{self.hashtag} by rule {self.rule_id}"
+
+
+class TagSweep(models.Model):
+    """Where the sweep of seen hashtags stands (one row): the last Hashtag pk it checked
+    against the rules as they were at `rules_version`; a change of rules starts it over."""
+
+    cursor = models.BigIntegerField(default=0)
+    rules_version = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"tag sweep at {self.cursor} ({self.rules_version})"
