@@ -15,7 +15,14 @@ from typing import Any
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
-from shieldwall.subjects.models import Account, PlatformMedia, Post, PostMedia, PostMetrics
+from shieldwall.subjects.models import (
+    Account,
+    PlatformMedia,
+    Post,
+    PostHashtag,
+    PostMedia,
+    PostMetrics,
+)
 from shieldwall.subjects.profile import media_url_shown
 
 
@@ -247,3 +254,20 @@ def post_media_hashes(post_id: str) -> list[MediaHashes]:
     attached = PostMedia.objects.filter(post__post_id=post_id).values_list("media_id", flat=True)
     rows = PlatformMedia.objects.filter(Q(media_id__in=list(attached)) | Q(post_id=post_id))
     return [_hashes(row) for row in rows.values_list(*_HASH_FIELDS)]
+
+
+def post_hashtags(post_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Each post's hashtags as the platform spells them (the stored names), in the order
+    they were first used; a post without any maps to an empty list (one query)."""
+    ids = list(dict.fromkeys(p for p in post_ids if p))
+    found: dict[str, list[str]] = {p: [] for p in ids}
+    if not ids:
+        return found
+    rows = (
+        PostHashtag.objects.filter(post__post_id__in=ids)
+        .order_by("used_at", "pk")
+        .values_list("post__post_id", "hashtag__name")
+    )
+    for post_id, name in rows:
+        found[post_id].append(name)
+    return found
