@@ -16,7 +16,8 @@ _HIDDEN = frozenset({"Cf", "Cc", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 def visible(text: str) -> str:
     """The text with each invisible or combining character written as <U+XXXX>, and other
-    non-ASCII letters kept but flagged after it (a Cyrillic o as "o<U+043E>"), so look-alikes show."""
+    non-ASCII letters kept but flagged after them (a Cyrillic o as "o<U+043E>"), so
+    look-alikes show."""
     out: list[str] = []
     for ch in text:
         if ch == " ":
