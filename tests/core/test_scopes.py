@@ -47,7 +47,16 @@ def call(client: Client, scope: str) -> Any:
 
 
 def test_the_scopes_are_the_platform_calls() -> None:
-    assert SCOPES == ("actions", "banks", "events", "lookup", "platform", "reports", "scan", "search")
+    assert SCOPES == (
+        "actions",
+        "banks",
+        "events",
+        "lookup",
+        "platform",
+        "reports",
+        "scan",
+        "search",
+    )
     assert set(DEFAULT_SCOPES) == set(SCOPES) - {"banks", "platform"}
 
 

@@ -45,7 +45,7 @@ class TryForm(forms.Form):
     text = forms.CharField(max_length=MAX_TAGS * (MAX_TAG + 1), strip=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         text = data.get("text")
         if text is None:
             return data
