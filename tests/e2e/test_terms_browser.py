@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.cli_support import Shieldwall
@@ -93,5 +95,86 @@ def test_a_lead_adds_a_rule_and_tries_an_evasive_spelling(
         assert verdicts.nth(1).get_attribute("data-verdict") == "open"
         assert page.evaluate("window.__csp") == []
         assert not [c for c in console if c.startswith("error")], console
+    finally:
+        context.close()
+
+
+SPAM_PATH = [
+    {"step": "report_post", "option": "start"},
+    {"step": "who_affected", "option": "everyone"},
+    {"step": "what_happening", "option": "spam"},
+    {"step": "review", "option": "submit"},
+]
+
+
+def test_a_moderator_suppresses_a_posts_hashtag_with_the_h_key(
+    browser: Any, desk: tuple[str, str]
+) -> None:
+    """On a post case `h` opens "Suppress hashtag" with the post's hashtags to tick; the
+    ticked one gets an exact rule and a suppress_hashtag action, and the case says so."""
+    base, key = desk
+    headers = {"Authorization": f"Bearer {key}"}
+    tags = ["quietlantern", "velvetmoth"]  # as the desk lists them: by first use, then name
+    events = {
+        "events": [
+            {
+                "id": "evt-hashtags-1",
+                "type": "post.created",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "data": {
+                    "post_id": "post-h1",
+                    "account_id": "acct-h1",
+                    "text": "placeholder #velvetmoth #quietlantern",
+                    "hashtags": tags,
+                },
+            }
+        ]
+    }
+    r = httpx.post(f"{base}/api/v1/events", json=events, headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+    body = {
+        "idempotency_key": "terms-h-1",
+        "subject": {"type": "post", "id": "post-h1"},
+        "path": SPAM_PATH,
+    }
+    r = httpx.post(f"{base}/api/v1/reports", json=body, headers=headers, timeout=30)
+    assert r.status_code == 201, r.text
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto(f"{base}/desk/")
+        page.get_by_label("Username").fill("mo")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{base}/desk/")
+        deadline = time.monotonic() + 30  # the worker files the report within moments
+        while "post-h1" not in page.locator("#queue-results").inner_text():
+            assert time.monotonic() < deadline, "the report never reached the queue"
+            time.sleep(0.3)
+            page.reload()
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/desk/case/**")
+        page.keyboard.press("h")
+        dialog = page.locator("dialog#confirm-suppressed_hashtag")
+        dialog.wait_for(state="visible")
+        boxes = dialog.locator('input[name="hashtags"]')
+        assert [boxes.nth(i).get_attribute("value") for i in range(boxes.count())] == tags
+        page.keyboard.press("Tab")  # the first hashtag has the focus; tick the second
+        page.keyboard.press("Space")
+        assert not boxes.nth(0).is_checked()
+        assert boxes.nth(1).is_checked()
+        dialog.get_by_role("button", name="Confirm: suppress hashtag").click()
+        rules = page.locator("#decision-rules")
+        rules.wait_for()
+        assert "velvetmoth" in rules.inner_text()
+        assert "made by this decision" in rules.inner_text()
+        assert "quietlantern" not in rules.inner_text()
+        sent = page.locator("#case-actions")
+        assert "Suppress hashtag" in sent.inner_text()
+        assert "velvetmoth" in sent.inner_text()
+        page.screenshot(path="/tmp/rulesdesk-post-case-suppressed.png", full_page=True)
+        assert page.evaluate("window.__csp") == []
     finally:
         context.close()

@@ -257,15 +257,15 @@ def post_media_hashes(post_id: str) -> list[MediaHashes]:
 
 
 def post_hashtags(post_ids: Iterable[str]) -> dict[str, list[str]]:
-    """Each post's hashtags as the platform spells them (the stored names), in the order
-    they were first used; a post without any maps to an empty list (one query)."""
+    """Each post's hashtags as the platform spells them (the stored names), by first use
+    and then by name; a post without any maps to an empty list (one query)."""
     ids = list(dict.fromkeys(p for p in post_ids if p))
     found: dict[str, list[str]] = {p: [] for p in ids}
     if not ids:
         return found
     rows = (
         PostHashtag.objects.filter(post__post_id__in=ids)
-        .order_by("used_at", "pk")
+        .order_by("used_at", "hashtag__name")
         .values_list("post__post_id", "hashtag__name")
     )
     for post_id, name in rows:
