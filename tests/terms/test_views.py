@@ -162,6 +162,9 @@ def test_removing_asks_to_confirm_with_a_reason_then_audits(actor: Actor, lead: 
     assert again.status_code == 404
     assert lead.get(f"{URL}99999/remove").status_code == 404
     assert lead.get(f"{URL}abc/remove").status_code == 404
+    huge = "9" * 30  # beyond any id column: not found, not an overflow
+    assert lead.get(f"{URL}{huge}/remove").status_code == 404
+    assert lead.post(f"{URL}{huge}/remove", {"reason": "x"}).status_code == 404
 
 
 def test_the_list_filters_by_state_and_term(actor: Actor, lead: Client) -> None:
