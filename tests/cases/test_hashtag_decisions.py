@@ -291,3 +291,17 @@ def test_compliance_sees_the_rule_without_a_link(actor: Actor) -> None:
     assert f"Rule {rule.pk}: block exact <code>velvetmoth</code>" in page
     assert "/desk/terms/" not in page
     assert isinstance(compliance, Client)
+
+
+def test_the_case_page_says_which_tags_a_rule_already_catches(actor: Actor) -> None:
+    rule = terms.add_rule(term="sodapass", actor=actor, reason="seeded")
+    case = _tagged_post(actor)
+    moderator = login(actor, "moderator")
+    page = moderator.get(f"/desk/case/{case.public_id}").content.decode()
+    assert page.count("data-caught=") == 1
+    assert f'data-caught="{rule.pk}">already suppressed by rule {rule.pk}</span>' in page
+    tag_case = _tag_case(actor, "sodapass")
+    page = moderator.get(f"/desk/case/{tag_case.public_id}").content.decode()
+    assert f"Rule {rule.pk} already suppresses this hashtag." in page
+    other = _tag_case(actor, "velvetmoth", key="other")
+    assert "data-caught" not in moderator.get(f"/desk/case/{other.public_id}").content.decode()

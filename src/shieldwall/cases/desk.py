@@ -571,6 +571,14 @@ class RuleView:
     removed_text: str
 
 
+@dataclass(frozen=True)
+class HashtagChoice:
+    """One of a post's hashtags offered to suppress, and the rule that already catches it."""
+
+    tag: str
+    caught_by: int | None
+
+
 def rule_view(row: RuleRow, case_id: str) -> RuleView:
     made_here = row.source == RuleSource.CASE and row.case_id == case_id
     if made_here:
@@ -623,8 +631,9 @@ class CaseDetail:
     posts_not_shown: list[str] = field(default_factory=list)
     viewer_id: int | None = None
     scan_evidence: list[ScanEvidenceView] = field(default_factory=list)
-    hashtags: list[str] = field(default_factory=list)  # the post's, for "Suppress hashtag"
+    hashtags: list[HashtagChoice] = field(default_factory=list)  # the post's, to tick
     rules: list[RuleView] = field(default_factory=list)
+    caught_by: int | None = None  # a hashtag case's tag: the rule suppressing it already
 
     @property
     def actions_settling(self) -> bool:
@@ -718,6 +727,7 @@ def case_detail(data: CaseData, now: datetime) -> CaseDetail:
         posts_not_shown=data.posts_not_shown,
         viewer_id=data.viewer_id,
         scan_evidence=[scan_evidence_view(e) for e in data.scan_evidence],
-        hashtags=data.hashtags,
+        hashtags=[HashtagChoice(t, data.caught.get(t)) for t in data.hashtags],
+        caught_by=data.caught.get(c.subject_id) if c.subject_type == SubjectType.HASHTAG else None,
         rules=[rule_view(r, c.public_id) for r in data.rules],
     )

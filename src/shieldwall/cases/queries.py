@@ -63,6 +63,7 @@ from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.reads import AccountFacts, PostFacts
 from shieldwall.terms.desk_reads import RuleRow, rules_by_id
 from shieldwall.terms.permissions import VIEW_RULES
+from shieldwall.terms.services import check_tags
 
 PAGE_SIZE = 50
 MAX_REPORTS_SHOWN = 100
@@ -296,6 +297,8 @@ class CaseData:
     viewer_id: int | None = None
     scan_evidence: list[ScanEvidence] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)  # the post's own, as the platform spells
+    # Which of the case's hashtags (its subject, or the post's) a rule suppresses now, by id.
+    caught: dict[str, int] = field(default_factory=dict)
     rules: list[RuleRow] = field(default_factory=list)  # the term rules its decision named
 
 
@@ -377,6 +380,14 @@ def case_permissions(actor: Actor, case: Case) -> Permissions:
     )
 
 
+def caught_tags(tags: list[str]) -> dict[str, int]:
+    """The tags the active rules suppress now (read together, as the platform checks a
+    post's tags), each with the rule that catches it."""
+    if not tags:
+        return {}
+    return {v.tag: v.rule.id for v in check_tags(tags) if v.suppressed and v.rule is not None}
+
+
 def decision_rules(audit: list[AuditEvent]) -> list[RuleRow]:
     """The term rules the case's decision made or found in place, as they stand now (a rule
     removed since shows as removed), from the rule ids its decision event recorded."""
@@ -439,6 +450,9 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseData:
         viewer_id=getattr(user, "pk", None),
         scan_evidence=scan_evidence(case),
         hashtags=hashtags,
+        caught=caught_tags(
+            [case.subject_id] if case.subject_type == SubjectType.HASHTAG else hashtags
+        ),
         rules=decision_rules(audit),
     )
 
