@@ -305,3 +305,16 @@ def test_the_case_page_says_which_tags_a_rule_already_catches(actor: Actor) -> N
     assert f"Rule {rule.pk} already suppresses this hashtag." in page
     other = _tag_case(actor, "velvetmoth", key="other")
     assert "data-caught" not in moderator.get(f"/desk/case/{other.public_id}").content.decode()
+
+
+def test_a_bulk_decision_on_hashtag_cases_makes_a_rule_for_each(actor: Actor) -> None:
+    lead = _staff(actor, "lead-2", "lead")
+    first = _tag_case(actor, "velvetmoth", key="one")
+    second = _tag_case(actor, "quietlantern", key="two")
+    n = cases.bulk_decide(
+        case_ids=[first.public_id, second.public_id], decision="suppressed_hashtag", actor=lead
+    )
+    assert n == 2
+    made = dict(TermRule.objects.values_list("term", "case_id"))
+    assert made == {"velvetmoth": first.public_id, "quietlantern": second.public_id}
+    assert set(Action.objects.values_list("subject_id", flat=True)) == set(made)

@@ -14,6 +14,7 @@ from shieldwall.terms.events import TermEvent
 from shieldwall.terms.kinds import MatchKind, RuleEffect, RuleSource
 from shieldwall.terms.models import TermRule
 from shieldwall.terms.normalise import term_key
+from shieldwall.terms.words import visible
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-desk-password-1"
@@ -304,3 +305,10 @@ def test_wrong_methods_are_refused(lead: Client) -> None:
     assert lead.get(f"{URL}add").status_code == 405
     assert lead.get(f"{URL}try").status_code == 405
     assert lead.post(URL).status_code == 405
+
+
+def test_look_alike_and_invisible_characters_are_made_visible() -> None:
+    assert visible("plain words") == "plain words"
+    assert visible("blu\u0435finch") == "blu\u0435<U+0435>finch"
+    assert visible("sod\u200bapa\u00adss\ufe0f") == "sod<U+200B>apa<U+00AD>ss<U+FE0F>"
+    assert visible("a\u00a0b\u0301") == "a<U+00A0>b<U+0301>"
