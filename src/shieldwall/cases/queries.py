@@ -63,7 +63,7 @@ from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.reads import AccountFacts, PostFacts
 from shieldwall.terms.desk_reads import RuleRow, rules_by_id
 from shieldwall.terms.permissions import VIEW_RULES
-from shieldwall.terms.services import check_tags
+from shieldwall.terms.services import current_matcher
 
 PAGE_SIZE = 50
 MAX_REPORTS_SHOWN = 100
@@ -381,11 +381,13 @@ def case_permissions(actor: Actor, case: Case) -> Permissions:
 
 
 def caught_tags(tags: list[str]) -> dict[str, int]:
-    """The tags the active rules suppress now (read together, as the platform checks a
-    post's tags), each with the rule that catches it."""
+    """The tags the active rules suppress now, each on its own (as its tag page is checked;
+    next to other tags a split or glued term may catch more), with the rule that does."""
     if not tags:
         return {}
-    return {v.tag: v.rule.id for v in check_tags(tags) if v.suppressed and v.rule is not None}
+    matcher = current_matcher()
+    verdicts = (matcher.check_tag(t) for t in tags)
+    return {v.tag: v.rule.id for v in verdicts if v.suppressed and v.rule is not None}
 
 
 def decision_rules(audit: list[AuditEvent]) -> list[RuleRow]:
