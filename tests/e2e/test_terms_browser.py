@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shieldwall.terms.normalise import term_key
 from tests.cli_support import Shieldwall
 from tests.e2e.browser_support import browser_fixture  # noqa: F401  (fixture)
 from tests.e2e.desk_support import PASSWORD, _shim_env
@@ -81,18 +82,24 @@ def test_a_lead_adds_a_rule_and_tries_an_evasive_spelling(
 
         page.get_by_label("Hashtags", exact=True).check()
         box = page.get_by_label("Hashtags (separated by spaces, commas or new lines)")
-        box.fill(f"{EVASIVE} quietlantern")
+        box.fill(EVASIVE)
         page.get_by_role("button", name="Check").click()
         page.wait_for_url(f"{base}/desk/terms/try#try")
         verdicts = page.locator("#verdicts tbody tr")
         page.screenshot(path=str(SCREENSHOT), full_page=True)
-        assert verdicts.count() == 2
+        assert verdicts.count() == 1
         evasive = verdicts.nth(0)
         assert evasive.get_attribute("data-verdict") == "suppressed", evasive.inner_text()
         assert f"rule {rule_id}: exact 'bluefinch'" in evasive.inner_text()
-        assert evasive.locator("[data-normalized]").inner_text() == "bluefinch"
+        # The normalised form is the rule's own key (the same pipeline for both).
+        assert evasive.locator("[data-normalized]").inner_text() == term_key("bluefinch")
         assert "<U+200B>" in evasive.inner_text()  # the invisible character made visible
-        assert verdicts.nth(1).get_attribute("data-verdict") == "open"
+        # An ordinary tag stays open (tried on its own: side by side, tags are read together).
+        box = page.get_by_label("Hashtags (separated by spaces, commas or new lines)")
+        box.fill("quietlantern")
+        page.get_by_role("button", name="Check").click()
+        page.locator("#verdicts tbody tr[data-verdict=open]").wait_for()
+        assert page.locator("#verdicts tbody tr").count() == 1
         assert page.evaluate("window.__csp") == []
         assert not [c for c in console if c.startswith("error")], console
     finally:
