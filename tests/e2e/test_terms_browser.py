@@ -4,7 +4,8 @@ strict CSP, with no violation.
 
 The evasive spelling (a Cyrillic letter and a zero-width space inside a placeholder tag) is
 caught only by the full normaliser (the "norm" work): against the foundation's NFKC-only
-stub this test fails on purpose, it is written against the final behaviour.
+stub this test fails on purpose, it is written against the final behaviour (it passed on a
+trial merge with the norm and rulesapi branches).
 """
 
 from __future__ import annotations
