@@ -27,6 +27,7 @@ from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report
 from shieldwall.subjects.kinds import SubjectType
 from tests.cases.test_cases import SPAM, posted, report
+from tests.cases.test_desk_reading import _reported
 from tests.photos import jpeg, photo
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +68,15 @@ def test_a_spec_the_case_could_not_store_is_refused_at_once() -> None:
 
 
 def test_a_decision_outside_its_subjects_is_refused(actor: Actor) -> None:
+    tag = _reported(actor, "hashtag", "placeholdertag")
+    with pytest.raises(Invalid) as refused:
+        cases.decide(case_id=tag.public_id, decision="removed_post", actor=actor)
+    assert refused.value.code == "invalid_decision"
     case = report(actor, "p1", SPAM)
+    # Suppressing hashtags fits a post, but one without hashtags has none to suppress.
     with pytest.raises(Invalid) as refused:
         cases.decide(case_id=case.public_id, decision="suppressed_hashtag", actor=actor)
-    assert refused.value.code == "invalid_decision"
+    assert refused.value.code == "no_hashtag_chosen"
     # An automated decision is no desk button, whatever its subjects.
     with pytest.raises(Invalid):
         cases.decide(case_id=case.public_id, decision=DecisionKind.LIMITED_POST, actor=actor)
@@ -85,6 +91,8 @@ def test_the_desk_offers_each_subject_its_decisions_in_button_order() -> None:
     assert "removed_media" not in [s.key for s in without_media]
     hashtag = [s.key for s in decisions.desk_decisions(SubjectType.HASHTAG, has_media=False)]
     assert hashtag == ["suppressed_hashtag", "no_violation"]
+    tagged = decisions.desk_decisions(SubjectType.POST, has_media=False, has_hashtags=True)
+    assert "suppressed_hashtag" in [s.key for s in tagged]
     assert [s.key for s in decisions.desk_order()] == [
         "removed_post",
         "removed_media",

@@ -358,6 +358,11 @@ def test_a_decision_that_does_not_fit_is_refused(actor: Actor, moderator: Client
         f"/desk/case/{case.public_id}/decide", {"decision": "suppressed_hashtag"}, headers=HX
     )
     assert r.status_code == 422
+    assert b"This post has no hashtags to suppress." in r.content
+    r = moderator.post(
+        f"/desk/case/{case.public_id}/decide", {"decision": "limited_post"}, headers=HX
+    )
+    assert r.status_code == 422
     assert b"does not apply" in r.content
     assert moderator.post(f"/desk/case/{case.public_id}/frobnicate", headers=HX).status_code == 422
 

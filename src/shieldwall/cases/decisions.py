@@ -53,6 +53,10 @@ class DecisionSpec:
     needs_media: bool = False  # offered only where the case shows media
     closes_case: bool = True
     on_desk: bool = True  # a button for moderators (automated decisions are not)
+    # Each hashtag it suppresses also becomes an exact term rule (source: case), so every
+    # other spelling of the tag and every search for it returns nothing too. On a post it
+    # takes the hashtags the moderator ticks, and is offered only on a post that has some.
+    makes_rules: bool = False
     reason: str = ""  # the actions' reason code; "" gives the case's category
 
     def __post_init__(self) -> None:
@@ -119,9 +123,11 @@ DECISIONS: dict[str, DecisionSpec] = {
             label=DecisionKind.SUPPRESSED_HASHTAG.label,
             verb="Suppress hashtag",
             shortcut="h",
-            effect="The hashtag returns nothing on every search tab.",
-            applies_to=frozenset({SubjectType.HASHTAG}),
+            effect="The hashtag returns nothing on every search tab, and an exact rule "
+            "suppresses every other spelling of it and every search for it.",
+            applies_to=frozenset({SubjectType.HASHTAG, SubjectType.POST}),
             actions=(ActionKind.SUPPRESS_HASHTAG,),
+            makes_rules=True,
         ),
         DecisionSpec(
             key=DecisionKind.NO_VIOLATION,
@@ -167,12 +173,17 @@ def desk_order() -> list[DecisionSpec]:
     return [spec for spec in DECISIONS.values() if spec.on_desk]
 
 
-def desk_decisions(subject_type: str, *, has_media: bool) -> list[DecisionSpec]:
-    """The decisions the desk offers on a case, in button order."""
+def desk_decisions(
+    subject_type: str, *, has_media: bool, has_hashtags: bool = False
+) -> list[DecisionSpec]:
+    """The decisions the desk offers on a case, in button order (suppressing hashtags on a
+    post only when the post has hashtags)."""
     return [
         spec
         for spec in desk_order()
-        if spec.fits(subject_type) and (has_media or not spec.needs_media)
+        if spec.fits(subject_type)
+        and (has_media or not spec.needs_media)
+        and (has_hashtags or not spec.makes_rules or subject_type != SubjectType.POST)
     ]
 
 

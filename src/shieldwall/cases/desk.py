@@ -39,6 +39,8 @@ from shieldwall.reports.flow import flow_of
 from shieldwall.reports.models import Report
 from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.reads import AccountFacts, PostFacts
+from shieldwall.terms.desk_reads import RuleRow
+from shieldwall.terms.kinds import MatchKind, RuleEffect, RuleSource
 
 DUE_SOON = timedelta(minutes=15)
 SPARK_WIDTH = 120
@@ -551,6 +553,51 @@ def outcome(case: Case, actions: list[ActionState]) -> Outcome | None:
     return Outcome("waiting", "sent; the platform has not confirmed it yet")
 
 
+# --- the term rules a decision made ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A term rule a case's decision named, in words: what it matches, and whether this
+    decision made it or found it already in place."""
+
+    id: int
+    term: str
+    match_label: str
+    effect_label: str
+    made_here: bool
+    origin: str  # "made by this decision", or where the rule already in place came from
+    removed: bool
+    removed_text: str
+
+
+@dataclass(frozen=True)
+class HashtagChoice:
+    """One of a post's hashtags offered to suppress, and the rule that already catches it."""
+
+    tag: str
+    caught_by: int | None
+
+
+def rule_view(row: RuleRow, case_id: str) -> RuleView:
+    made_here = row.source == RuleSource.CASE and row.case_id == case_id
+    if made_here:
+        origin = "made by this decision"
+    else:
+        where = label(RuleSource, row.source).lower()
+        origin = f"already in place ({where}{f' of case {row.case_id}' if row.case_id else ''})"
+    return RuleView(
+        id=row.id,
+        term=row.term,
+        match_label=label(MatchKind, row.match).lower(),
+        effect_label=label(RuleEffect, row.effect).lower(),
+        made_here=made_here,
+        origin=origin,
+        removed=not row.active,
+        removed_text=f"removed since by {row.removed_by}" if not row.active else "",
+    )
+
+
 # --- the case page --------------------------------------------------------------------------
 
 
@@ -584,6 +631,9 @@ class CaseDetail:
     posts_not_shown: list[str] = field(default_factory=list)
     viewer_id: int | None = None
     scan_evidence: list[ScanEvidenceView] = field(default_factory=list)
+    hashtags: list[HashtagChoice] = field(default_factory=list)  # the post's, to tick
+    rules: list[RuleView] = field(default_factory=list)
+    caught_by: int | None = None  # a hashtag case's tag: the rule suppressing it already
 
     @property
     def actions_settling(self) -> bool:
@@ -677,4 +727,7 @@ def case_detail(data: CaseData, now: datetime) -> CaseDetail:
         posts_not_shown=data.posts_not_shown,
         viewer_id=data.viewer_id,
         scan_evidence=[scan_evidence_view(e) for e in data.scan_evidence],
+        hashtags=[HashtagChoice(t, data.caught.get(t)) for t in data.hashtags],
+        caught_by=data.caught.get(c.subject_id) if c.subject_type == SubjectType.HASHTAG else None,
+        rules=[rule_view(r, c.public_id) for r in data.rules],
     )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from shieldwall.banks.models import Bank
 from shieldwall.banks.permissions import EXPORT_PROTECTED_BANKS
 from shieldwall.cases.decisions import DecisionSpec, desk_decisions
+from shieldwall.cases.events import CaseEvent
 from shieldwall.cases.models import (
     OPEN_STATES,
     Case,
@@ -60,6 +61,9 @@ from shieldwall.reports.permissions import VIEW_REPORTER
 from shieldwall.subjects import reads
 from shieldwall.subjects.kinds import SubjectType
 from shieldwall.subjects.reads import AccountFacts, PostFacts
+from shieldwall.terms.desk_reads import RuleRow, rules_by_id
+from shieldwall.terms.permissions import VIEW_RULES
+from shieldwall.terms.services import current_matcher
 
 PAGE_SIZE = 50
 MAX_REPORTS_SHOWN = 100
@@ -243,6 +247,7 @@ class Permissions:
     # The hashes of blocked uploads are a protected bank's own values: only for those who may
     # read the bank's hashes (compliance, admins).
     see_hashes: bool = False
+    see_rules: bool = False  # the rules page opens for them (a link to each rule)
 
 
 @dataclass(frozen=True)
@@ -291,6 +296,10 @@ class CaseData:
     posts_not_shown: list[str] = field(default_factory=list)
     viewer_id: int | None = None
     scan_evidence: list[ScanEvidence] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)  # the post's own, as the platform spells
+    # Which of the case's hashtags (its subject, or the post's) a rule suppresses now, by id.
+    caught: dict[str, int] = field(default_factory=dict)
+    rules: list[RuleRow] = field(default_factory=list)  # the term rules its decision named
 
 
 def scan_evidence(case: Case) -> list[ScanEvidence]:
@@ -338,9 +347,9 @@ def _subject(case: Case) -> PostFacts | AccountFacts | None:
     return None
 
 
-def _decisions(case: Case, has_media: bool) -> list[DecisionSpec]:
+def _decisions(case: Case, has_media: bool, has_hashtags: bool) -> list[DecisionSpec]:
     """The decisions the registry offers on this case, in button order."""
-    return desk_decisions(case.subject_type, has_media=has_media)
+    return desk_decisions(case.subject_type, has_media=has_media, has_hashtags=has_hashtags)
 
 
 def _actions(case: Case, subject_ids: list[str]) -> list[ActionState]:
@@ -367,7 +376,31 @@ def case_permissions(actor: Actor, case: Case) -> Permissions:
         view_media=actor.can(VIEW_MEDIA),
         see_reporters=actor.can(VIEW_REPORTER),
         see_hashes=actor.can(EXPORT_PROTECTED_BANKS),
+        see_rules=actor.can(VIEW_RULES),
     )
+
+
+def caught_tags(tags: list[str]) -> dict[str, int]:
+    """The tags the active rules suppress now, each on its own (as its tag page is checked;
+    next to other tags a split or glued term may catch more), with the rule that does."""
+    if not tags:
+        return {}
+    matcher = current_matcher()
+    verdicts = (matcher.check_tag(t) for t in tags)
+    return {v.tag: v.rule.id for v in verdicts if v.suppressed and v.rule is not None}
+
+
+def decision_rules(audit: list[AuditEvent]) -> list[RuleRow]:
+    """The term rules the case's decision made or found in place, as they stand now (a rule
+    removed since shows as removed), from the rule ids its decision event recorded."""
+    ids = [
+        i
+        for e in audit
+        if e.action == CaseEvent.DECIDED and isinstance(e.data, dict)
+        for i in e.data.get("rules", ())
+        if isinstance(i, int)
+    ]
+    return rules_by_id(ids) if ids else []
 
 
 def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseData:
@@ -383,6 +416,12 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseData:
     case_media = list(case.media.order_by("pk").values_list("media_id", "media_type"))
     media = media_items([m for m, _ in case_media], known_types=dict(case_media))
     has_media = bool(media)
+    hashtags = (
+        reads.post_hashtags([case.subject_id]).get(case.subject_id, [])
+        if case.subject_type == SubjectType.POST
+        else []
+    )
+    audit = case_audit(case)
     others = [p for p in case_posts(case) if p != case.subject_id]
     shown = post_cards(others[:MAX_POSTS_SHOWN], case_media={m.media_id for m in media})
     subjects = [
@@ -399,9 +438,9 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseData:
         account=_account(case),
         media=media,
         comments=list(case.comments.order_by("created_at")),
-        audit=case_audit(case),
-        actions=_actions(case, subjects),
-        decisions=_decisions(case, has_media),
+        audit=audit,
+        actions=_actions(case, [*subjects, *hashtags]),
+        decisions=_decisions(case, has_media, bool(hashtags)),
         can=can,
         must_view=has_media
         and not case.verified_match
@@ -412,6 +451,11 @@ def case_detail(*, actor: Actor, user: Any, public_id: str) -> CaseData:
         posts_not_shown=others[MAX_POSTS_SHOWN:],
         viewer_id=getattr(user, "pk", None),
         scan_evidence=scan_evidence(case),
+        hashtags=hashtags,
+        caught=caught_tags(
+            [case.subject_id] if case.subject_type == SubjectType.HASHTAG else hashtags
+        ),
+        rules=decision_rules(audit),
     )
 
 
@@ -434,7 +478,12 @@ def case_actions(*, actor: Actor, public_id: str) -> CaseActions:
     others = [p for p in case_posts(case) if p != case.subject_id]
     media = list(case.media.values_list("media_id", flat=True))
     posted = [m for ids in post_media_ids(others).values() for m in ids]
-    return CaseActions(case, _actions(case, [*media, *others, *posted]))
+    tags = (
+        reads.post_hashtags([case.subject_id]).get(case.subject_id, [])
+        if case.subject_type == SubjectType.POST
+        else []
+    )
+    return CaseActions(case, _actions(case, [*media, *others, *posted, *tags]))
 
 
 def actions_settling(actions: list[ActionState]) -> bool:

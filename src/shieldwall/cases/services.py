@@ -553,16 +553,19 @@ def decide(
     actor: Actor,
     note: str = "",
     post_ids: Sequence[str] | None = None,
+    hashtags: Sequence[str] | None = None,
 ) -> Case:
     """Close a case with a decision, issue its action and, for removals, bank the media.
 
     `post_ids` are the posts reported with the case that a removal also takes (the case's
     own post always goes); None takes every one. An id not in the case is refused.
+    `hashtags` are the post's hashtags that "Suppress hashtag" on a post case suppresses
+    (at least one, each one of the post's own); a hashtag case suppresses its hashtag.
     """
     require(actor, ACT_ON_CASES)
     with transaction.atomic():
         case = get_case(case_id, for_update=True)
-        _decide(case, decision, actor, note, post_ids)
+        _decide(case, decision, actor, note, post_ids, hashtags)
     return case
 
 
@@ -582,7 +585,12 @@ def bulk_decide(*, case_ids: Sequence[str], decision: str, actor: Actor, note: s
 
 
 def _decide(
-    case: Case, decision: str, actor: Actor, note: str, post_ids: Sequence[str] | None = None
+    case: Case,
+    decision: str,
+    actor: Actor,
+    note: str,
+    post_ids: Sequence[str] | None = None,
+    hashtags: Sequence[str] | None = None,
 ) -> None:
     """Carry out one decision of the registry on a locked case, in the caller's transaction."""
     _require_open(case)
@@ -596,13 +604,15 @@ def _decide(
     if case.state == CaseState.ESCALATED and not actor.can(ACT_ON_ESCALATED):
         raise Forbidden("forbidden", "Escalated cases are decided by a lead.")
     spec = decisions.spec_for(decision, case.subject_type)
-    td = _takedown_of(case, spec, note, post_ids)
+    td = _takedown_of(case, spec, note, post_ids, hashtags)
     data: dict[str, object] = {
         "decision": spec.key,
         "subject": f"{case.subject_type}:{case.subject_id}",
     }
     if td.posts:
         data["posts"] = list(td.posts)
+    if td.hashtags:
+        data["hashtags"] = list(td.hashtags)
     take_down(
         td,
         actor=actor,
@@ -614,7 +624,11 @@ def _decide(
 
 
 def _takedown_of(
-    case: Case, spec: DecisionSpec, note: str, post_ids: Sequence[str] | None
+    case: Case,
+    spec: DecisionSpec,
+    note: str,
+    post_ids: Sequence[str] | None,
+    hashtags: Sequence[str] | None = None,
 ) -> Takedown:
     """What a decision takes down on a case: its post and the copies chosen, its media, its
     account or hashtag, as far as the decision's actions and bank effect reach."""
@@ -632,10 +646,38 @@ def _takedown_of(
         posts=tuple(chosen_posts(case, post_ids)) if SubjectType.POST in reaches else (),
         media=tuple(case_media(case)) if banks or SubjectType.MEDIA in reaches else (),
         account_id=account,
-        hashtag=case.subject_id if case.subject_type == SubjectType.HASHTAG else "",
+        hashtags=_hashtags_of(case, hashtags) if SubjectType.HASHTAG in reaches else (),
+        rules=spec.makes_rules,
+        rule_reason=f"case {case.public_id}: {note or spec.label}"[:2000],
         bank=spec.bank,
         bank_note=f"case {case.public_id}",
     )
+
+
+def _hashtags_of(case: Case, chosen: Sequence[str] | None) -> tuple[str, ...]:
+    """The hashtags a decision suppresses, each in the platform's own spelling: a hashtag
+    case's subject, or the post's hashtags the moderator ticked (at least one, each one of
+    the post's own; anything else is refused before anything is issued)."""
+    if case.subject_type == SubjectType.HASHTAG:
+        return (case.subject_id,)
+    own = reads.post_hashtags([case.subject_id]).get(case.subject_id, [])
+    picked = list(dict.fromkeys(t for t in chosen or () if t))
+    if not picked:
+        raise Invalid(
+            "no_hashtag_chosen",
+            "Tick at least one of the post's hashtags to suppress."
+            if own
+            else "This post has no hashtags to suppress.",
+            field="hashtags",
+        )
+    unknown = [t for t in picked if t not in own]
+    if unknown:
+        raise Invalid(
+            "unknown_hashtag",
+            f"#{unknown[0][:100]} is not a hashtag of this post.",
+            field="hashtags",
+        )
+    return tuple(t for t in own if t in picked)
 
 
 def _close(case: Case, spec: DecisionSpec) -> None:

@@ -33,6 +33,8 @@ from shieldwall.reports.categories import Category
 from shieldwall.reports.models import Report
 from shieldwall.subjects import reads
 from shieldwall.subjects.kinds import SubjectType
+from shieldwall.terms.kinds import MatchKind, RuleSource
+from shieldwall.terms.services import add_rule
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,9 @@ class Takedown:
     """What one decision takes down, and why.
 
     `subject` is what the decision is about; `posts` the posts it takes (the subject's own
-    and every copy chosen), `media` the media it removes or banks, `account_id`/`hashtag`
-    where its actions go for those subject types."""
+    and every copy chosen), `media` the media it removes or banks, `account_id`/`hashtags`
+    where its actions go for those subject types (each hashtag in the platform's spelling).
+    With `rules`, each hashtag also becomes an exact term rule made by the case."""
 
     subject: tuple[str, str]
     grounds: Grounds
@@ -80,17 +83,21 @@ class Takedown:
     posts: tuple[str, ...] = ()
     media: tuple[MediaHashRow, ...] = ()
     account_id: str = ""
-    hashtag: str = ""
+    hashtags: tuple[str, ...] = ()
+    rules: bool = False
+    rule_reason: str = ""  # what each rule says it was made for
     bank: BankEffect = BankEffect.NONE
     bank_note: str = ""  # what each banked hash says it came from
 
 
 @dataclass(frozen=True)
 class TakenDown:
-    """What a take-down did: its record and the actions it issued."""
+    """What a take-down did: its record, the actions it issued and the rules it made (or
+    found already in place)."""
 
     record: Decision
     actions: list[Action]
+    rule_ids: list[int] = field(default_factory=list)  # each hashtag's rule, in order
 
 
 def _targets(td: Takedown, kind: ActionKind) -> list[str]:
@@ -104,7 +111,7 @@ def _targets(td: Takedown, kind: ActionKind) -> list[str]:
         if not td.account_id:
             raise Invalid("unknown_account", "The account of this post is not known yet.")
         return [td.account_id]
-    return [td.hashtag] if td.hashtag else []
+    return list(td.hashtags)
 
 
 def take_down(
@@ -113,8 +120,21 @@ def take_down(
     """Issue the take-down's actions, bank its media, record the decision and audit it.
 
     All or nothing: the caller holds the transaction; an action that cannot be aimed (an
-    account not known yet) refuses the whole take-down before anything is issued."""
+    account not known yet) refuses the whole take-down before anything is issued. Rules
+    go through `terms.services.add_rule` (audited there); an active rule for the same key
+    is returned as it stands, so deciding a tag twice makes one rule."""
     aimed = [(kind, target) for kind in td.actions for target in _targets(td, kind)]
+    rule_ids = [
+        add_rule(
+            term=tag,
+            actor=actor,
+            reason=td.rule_reason,
+            match=MatchKind.EXACT,
+            source=RuleSource.CASE,
+            case_id=case.public_id if case is not None else "",
+        ).pk
+        for tag in (td.hashtags if td.rules else ())
+    ]
     issued = [
         issue_action(
             kind=kind,
@@ -142,9 +162,13 @@ def take_down(
             action=event.action,
             subject_type=event.subject_type,
             subject_id=event.subject_id,
-            data={**event.data, "record": record.public_id},
+            data={
+                **event.data,
+                "record": record.public_id,
+                **({"rules": rule_ids} if rule_ids else {}),
+            },
         )
-    return TakenDown(record=record, actions=issued)
+    return TakenDown(record=record, actions=issued, rule_ids=rule_ids)
 
 
 # --- the copies: every post a case lists ----------------------------------------------------

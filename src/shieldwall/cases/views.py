@@ -144,12 +144,17 @@ def _act(request: HttpRequest, actor: Actor, public_id: str, verb: str) -> str:
     decision = post.get("decision", "")
     # The remove form lists the posts reported with the case; what is left ticked goes too.
     chosen = [p[:200] for p in post.getlist("post_ids")] if post.get("choose_posts") else None
+    # "Suppress hashtag" on a post lists the post's hashtags; the ticked ones are suppressed.
+    tags = None
+    if post.get("choose_hashtags"):
+        tags = [t[:200] for t in post.getlist("hashtags")[:100]]
     services.decide(
         case_id=public_id,
         decision=decision,
         actor=actor,
         note=post.get("note", "").strip(),
         post_ids=chosen,
+        hashtags=tags,
     )
     return f"Done: {desk.decision_verb(decision)}. The platform has been sent the action."
 

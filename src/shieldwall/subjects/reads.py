@@ -20,6 +20,7 @@ from shieldwall.subjects.models import (
     Hashtag,
     PlatformMedia,
     Post,
+    PostHashtag,
     PostMedia,
     PostMetrics,
 )
@@ -260,3 +261,20 @@ def hashtags_since(after_pk: int, *, limit: int) -> list[tuple[int, str]]:
     """Hashtags first seen after the one with this pk, oldest first: (pk, name as stored)."""
     rows = Hashtag.objects.filter(pk__gt=after_pk).order_by("pk").values_list("pk", "name")
     return [(pk, name) for pk, name in rows[:limit]]
+
+
+def post_hashtags(post_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Each post's hashtags as the platform spells them (the stored names), by first use
+    and then by name; a post without any maps to an empty list (one query)."""
+    ids = list(dict.fromkeys(p for p in post_ids if p))
+    found: dict[str, list[str]] = {p: [] for p in ids}
+    if not ids:
+        return found
+    rows = (
+        PostHashtag.objects.filter(post__post_id__in=ids)
+        .order_by("used_at", "hashtag__name")
+        .values_list("post__post_id", "hashtag__name")
+    )
+    for post_id, name in rows:
+        found[post_id].append(name)
+    return found
