@@ -319,3 +319,23 @@ def test_a_bulk_decision_on_hashtag_cases_makes_a_rule_for_each(actor: Actor) ->
     made = dict(TermRule.objects.values_list("term", "case_id"))
     assert made == {"velvetmoth": first.public_id, "quietlantern": second.public_id}
     assert set(Action.objects.values_list("subject_id", flat=True)) == set(made)
+
+
+def test_the_tag_sweep_sends_no_second_suppress_for_a_decided_tag_and_lifts_it_with_its_rule(
+    actor: Actor,
+) -> None:
+    from shieldwall.terms.sweep import sweep_step
+
+    _tagged_post(actor, tags=["velvetmoth"])
+    case = _tag_case(actor, "velvetmoth")
+    cases.decide(case_id=case.public_id, decision="suppressed_hashtag", actor=_moderator(actor))
+    sweep_step()
+    sweep_step()
+    suppress = Action.objects.filter(kind=ActionKind.SUPPRESS_HASHTAG, subject_id="velvetmoth")
+    assert suppress.count() == 1  # the decision's own action; the sweep knows it
+    rule = TermRule.objects.get()
+    terms.remove_rule(rule_id=rule.pk, actor=actor, reason="decided in error")
+    terms.forget_matcher()
+    sweep_step()
+    lifted = Action.objects.filter(kind=ActionKind.UNSUPPRESS_HASHTAG, subject_id="velvetmoth")
+    assert lifted.count() == 1

@@ -34,7 +34,7 @@ from shieldwall.reports.models import Report
 from shieldwall.subjects import reads
 from shieldwall.subjects.kinds import SubjectType
 from shieldwall.terms.kinds import MatchKind, RuleSource
-from shieldwall.terms.services import add_rule
+from shieldwall.terms.services import add_rule, note_suppressed
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,12 @@ def take_down(
         )
         for kind, target in aimed
     ]
+    # The tag sweep sends suppress_hashtag for every seen spelling a rule catches: told of
+    # these, it does not send the platform a second one, and lifts them with their rule.
+    rule_of_tag = dict(zip(td.hashtags, rule_ids, strict=False))
+    for (kind, target), action in zip(aimed, issued, strict=True):
+        if kind == ActionKind.SUPPRESS_HASHTAG and target in rule_of_tag:
+            note_suppressed(hashtag=target, rule_id=rule_of_tag[target], action_id=action.public_id)
     if td.bank == BankEffect.BANK_REMOVED:
         bank_media(td.media, posts=td.posts, into=bank_for(td.grounds.category), note=td.bank_note)
     record = record_decision(
