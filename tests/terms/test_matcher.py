@@ -121,6 +121,10 @@ def test_adjacent_tags_read_together(matcher: Matcher) -> None:
     assert [v.suppressed for v in matcher.check_tags(["soda", "pass"])] == [True, True]
     assert [v.suppressed for v in matcher.check_tags(["finch", "blue"])] == [False, False]
     assert matcher.check_tags([]) == []
+    # An ordinary tag beside a blocked one (whole, or glued to words) stays open.
+    for tags in (["sunset", "BlueFinch"], ["BlueFinch", "sunset"], ["sunset", "buybluefinchnow"]):
+        verdicts = matcher.check_tags(tags)
+        assert [v.tag for v in verdicts if v.suppressed] == [t for t in tags if t != "sunset"]
 
 
 def test_glued_exact_term_is_caught_but_not_inside_ordinary_words(matcher: Matcher) -> None:
@@ -238,10 +242,13 @@ def test_batch_checks_agree_with_one_tag_at_a_time(matcher: Matcher) -> None:
     ascii_tags = [t for t in tags if t.isascii()]
     for i in range(0, len(ascii_tags), 7):
         post = ascii_tags[i : i + 7]
-        expected = [matcher.check_tag(t).suppressed for t in post]
+        alone = [matcher.check_tag(t).suppressed for t in post]
+        expected = list(alone)
         for j in range(len(post) - 1):
             a, b = term_key(post[j]), term_key(post[j + 1])
+            # a pair is read joined only when neither tag is caught on its own
             readable = a and b and a not in allow and b not in allow
+            readable = readable and not (alone[j] or alone[j + 1])
             if readable and matcher.check_tag(post[j] + post[j + 1]).suppressed:
                 expected[j] = expected[j + 1] = True
         assert [v.suppressed for v in matcher.check_tags(post)] == expected, post

@@ -370,7 +370,10 @@ class Matcher:
         return out
 
     def check_tags(self, tags: Sequence[str]) -> list[TagVerdict]:
-        """One verdict per tag, in order; a term split over two adjacent tags suppresses both."""
+        """One verdict per tag, in order; a term split over two adjacent tags suppresses both.
+
+        Only a term that spans the two counts: a pair where either tag is caught on its own
+        is not read joined, so an ordinary tag next to a blocked one stays open."""
         tags = list(tags)
         verdicts = self.check_many(tags)
         keys = [v.normalized for v in verdicts]
@@ -381,7 +384,7 @@ class Matcher:
             and keys[i + 1]
             and keys[i] not in self._allow
             and keys[i + 1] not in self._allow
-            and not (verdicts[i].suppressed and verdicts[i + 1].suppressed)
+            and not (verdicts[i].suppressed or verdicts[i + 1].suppressed)
         ]
         if not pairs:
             return verdicts
