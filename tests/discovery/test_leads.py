@@ -21,7 +21,6 @@ from shieldwall.core.models import AuditEvent
 from shieldwall.discovery import leads, scoring, services
 from shieldwall.discovery.events import DiscoveryEvent
 from shieldwall.discovery.kinds import AccountFeature
-from shieldwall.discovery.models import AccountLead
 from shieldwall.integrations import services as integrations
 from shieldwall.integrations.models import Action
 from shieldwall.matching.models import ScanSignal, ScanSignalKind
@@ -38,6 +37,7 @@ from tests.discovery.discovery_support import (
 pytestmark = pytest.mark.django_db
 
 COMMUNITY = ("c1", "c2", "c3")
+FULLWIDTH_QUIET = "\uff31\uff35\uff29\uff25\uff34"  # "QUIET" in fullwidth letters
 
 
 @pytest.fixture(autouse=True)
@@ -98,10 +98,12 @@ def test_review_cases_open_for_the_top_accounts_and_nothing_is_done_to_them() ->
             CseReason.SELLING,
             Tier.CSE,
         )
-        assert leads.LEAD_SIGNAL in case.signals and priority.NEW_ACCOUNT in case.signals
+        assert leads.LEAD_SIGNAL in case.signals
+        assert priority.NEW_ACCOUNT in case.signals
         assert case.deadline_at == NOW + priority.tier_window(Tier.CSE)
         lead = services.account_lead(a)
-        assert lead.case_id == case.public_id and lead.case_opened_at == NOW
+        assert lead.case_id == case.public_id
+        assert lead.case_opened_at == NOW
         assert lead.evidence["blocked_tags"] == [["bluefinch", 4]]
     assert services.account_lead("o0").case_id == ""  # ranked, below the cut
     assert not Action.objects.exists()  # no suspension, no removal: staff decide
@@ -139,9 +141,12 @@ def test_an_account_with_an_open_case_gets_no_second_one() -> None:
 def test_a_new_account_ranks_above_an_old_one_with_the_same_tags() -> None:
     block("bluefinch")
     ingest(
-        [account_event("fresh", NOW - timedelta(days=1)), account_event("old", NOW - timedelta(days=900))]
-        + posts("fresh", ["bluefinch", "dailywalk"], 3)
-        + posts("old", ["bluefinch", "dailywalk"], 3)
+        [
+            account_event("fresh", NOW - timedelta(days=1)),
+            account_event("old", NOW - timedelta(days=900)),
+            *posts("fresh", ["bluefinch", "dailywalk"], 3),
+            *posts("old", ["bluefinch", "dailywalk"], 3),
+        ]
     )
     services.update_graph()
     ranked = {lead.account_id: lead for lead in leads.rank_accounts(now=NOW)}
@@ -154,7 +159,7 @@ def test_a_new_account_ranks_above_an_old_one_with_the_same_tags() -> None:
 
 def test_age_alone_makes_no_lead() -> None:
     block("bluefinch")
-    ingest([account_event("fresh", NOW - timedelta(hours=2))] + posts("fresh", ["dailywalk"], 5))
+    ingest([account_event("fresh", NOW - timedelta(hours=2)), *posts("fresh", ["dailywalk"], 5)])
     services.update_graph()
     assert leads.rank_accounts(now=NOW) == []
     assert leads.combine({AccountFeature.NEW_ACCOUNT: 1.0}) == 0.0
@@ -164,7 +169,9 @@ def test_removed_posts_and_blocked_uploads_count() -> None:
     world()
     actor = cli_actor()
     for post_id in ("o5-p0", "o5-p1"):
-        integrations.issue_action(kind="remove_post", subject_id=post_id, reason="csam", actor=actor)
+        integrations.issue_action(
+            kind="remove_post", subject_id=post_id, reason="csam", actor=actor
+        )
     for _ in range(3):
         ScanSignal.objects.create(kind=ScanSignalKind.BLOCKED, account_id="o7", md5="0" * 32)
     ScanSignal.objects.create(kind=ScanSignalKind.NEAR_MATCH, account_id="o8", md5="0" * 32)
@@ -181,7 +188,7 @@ def test_solicitation_patterns_match_through_the_normalisation(patterns: None) -
     ingest(
         [
             post_event("s1-a", "s1", ["sodapass"], NOW, text="Quiet-Lantern MENU, ask me"),
-            post_event("s1-b", "s1", ["sodapass"], NOW, text="ＱＵＩＥＴ lantern menu"),
+            post_event("s1-b", "s1", ["sodapass"], NOW, text=FULLWIDTH_QUIET + " lantern menu"),
             post_event("s1-c", "s1", ["sodapass"], NOW, text="an ordinary evening walk"),
         ]
     )

@@ -315,4 +315,3 @@ def find_accounts(*, now: datetime | None = None, max_cases: int | None = None) 
             )
     log.info("discovery.leads", ranked=len(ranked), cases_opened=len(opened))
     return len(opened)
-

@@ -4,119 +4,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='GraphCursor',
+            name="GraphCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True)),
-                ('position', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True)),
+                ("position", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='RankingModel',
+            name="RankingModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20, unique=True)),
-                ('weights', models.JSONField(default=dict)),
-                ('bias', models.FloatField(default=0.0)),
-                ('labels', models.IntegerField(default=0)),
-                ('updated_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=20, unique=True)),
+                ("weights", models.JSONField(default=dict)),
+                ("bias", models.FloatField(default=0.0)),
+                ("labels", models.IntegerField(default=0)),
+                ("updated_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='TagStat',
+            name="TagStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.CharField(max_length=100, unique=True)),
-                ('uses', models.BigIntegerField(default=0)),
-                ('first_at', models.DateTimeField()),
-                ('last_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tag", models.CharField(max_length=100, unique=True)),
+                ("uses", models.BigIntegerField(default=0)),
+                ("first_at", models.DateTimeField()),
+                ("last_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='AccountLead',
+            name="AccountLead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_id', models.CharField(max_length=200, unique=True)),
-                ('score', models.FloatField()),
-                ('features', models.JSONField(default=dict)),
-                ('evidence', models.JSONField(default=dict)),
-                ('scored_at', models.DateTimeField()),
-                ('case_id', models.CharField(blank=True, max_length=40)),
-                ('case_opened_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_id", models.CharField(max_length=200, unique=True)),
+                ("score", models.FloatField()),
+                ("features", models.JSONField(default=dict)),
+                ("evidence", models.JSONField(default=dict)),
+                ("scored_at", models.DateTimeField()),
+                ("case_id", models.CharField(blank=True, max_length=40)),
+                ("case_opened_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['-score'], name='disc_lead_score')],
+                "indexes": [models.Index(fields=["-score"], name="disc_lead_score")],
             },
         ),
         migrations.CreateModel(
-            name='AccountTag',
+            name="AccountTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_id', models.CharField(max_length=200)),
-                ('tag', models.CharField(max_length=100)),
-                ('uses', models.BigIntegerField(default=0)),
-                ('first_at', models.DateTimeField()),
-                ('last_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_id", models.CharField(max_length=200)),
+                ("tag", models.CharField(max_length=100)),
+                ("uses", models.BigIntegerField(default=0)),
+                ("first_at", models.DateTimeField()),
+                ("last_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('account_id', 'tag'), name='disc_accounttag_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account_id", "tag"), name="disc_accounttag_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TagBucket',
+            name="TagBucket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.CharField(max_length=100)),
-                ('bucket', models.IntegerField()),
-                ('uses', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tag", models.CharField(max_length=100)),
+                ("bucket", models.IntegerField()),
+                ("uses", models.BigIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tag', 'bucket'), name='disc_tagbucket_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tag", "bucket"), name="disc_tagbucket_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TagPair',
+            name="TagPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag_a', models.CharField(max_length=100)),
-                ('tag_b', models.CharField(max_length=100)),
-                ('posts', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tag_a", models.CharField(max_length=100)),
+                ("tag_b", models.CharField(max_length=100)),
+                ("posts", models.BigIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['tag_b'], name='disc_tagpair_b')],
-                'constraints': [models.UniqueConstraint(fields=('tag_a', 'tag_b'), name='disc_tagpair_unique')],
+                "indexes": [models.Index(fields=["tag_b"], name="disc_tagpair_b")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tag_a", "tag_b"), name="disc_tagpair_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TagSuggestion',
+            name="TagSuggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.CharField(max_length=100)),
-                ('score', models.FloatField()),
-                ('features', models.JSONField(default=dict)),
-                ('evidence', models.JSONField(default=dict)),
-                ('support', models.BigIntegerField(default=0)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('scored_at', models.DateTimeField()),
-                ('reviewed_by', models.CharField(blank=True, max_length=200)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('rule_id', models.BigIntegerField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tag", models.CharField(max_length=100)),
+                ("score", models.FloatField()),
+                ("features", models.JSONField(default=dict)),
+                ("evidence", models.JSONField(default=dict)),
+                ("support", models.BigIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("scored_at", models.DateTimeField()),
+                ("reviewed_by", models.CharField(blank=True, max_length=200)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                ("rule_id", models.BigIntegerField(blank=True, null=True)),
             ],
             options={
-                'permissions': [('view_discovery', 'See suggested tags and accounts found'), ('review_suggestions', 'Approve or reject suggested tags')],
-                'indexes': [models.Index(fields=['state', '-score'], name='disc_suggestion_state_score'), models.Index(fields=['tag', 'state'], name='disc_suggestion_tag_state')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('tag',), name='disc_suggestion_one_open')],
+                "permissions": [
+                    ("view_discovery", "See suggested tags and accounts found"),
+                    ("review_suggestions", "Approve or reject suggested tags"),
+                ],
+                "indexes": [
+                    models.Index(fields=["state", "-score"], name="disc_suggestion_state_score"),
+                    models.Index(fields=["tag", "state"], name="disc_suggestion_tag_state"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "open")),
+                        fields=("tag",),
+                        name="disc_suggestion_one_open",
+                    )
+                ],
             },
         ),
     ]
