@@ -470,7 +470,7 @@ def score_tags(*, now: datetime | None = None) -> int:
             row.score, row.features, row.evidence = c.score, c.features, c.evidence
             row.support, row.scored_at = c.support, now
             changed.append(row)
-        TagSuggestion.objects.bulk_create(fresh)
+        TagSuggestion.objects.bulk_create(fresh, ignore_conflicts=True)  # another worker
         TagSuggestion.objects.bulk_update(
             changed, ["score", "features", "evidence", "support", "scored_at"], batch_size=200
         )
