@@ -18,8 +18,8 @@ from shieldwall.discovery.events import DiscoveryEvent
 from shieldwall.discovery.kinds import SuggestionState, TagFeature
 from shieldwall.discovery.models import RankingModel, TagSuggestion
 from shieldwall.integrations import services as integrations
-from shieldwall.terms.events import TermEvent
 from shieldwall.terms import services as terms
+from shieldwall.terms.events import TermEvent
 from shieldwall.terms.kinds import RuleEffect, RuleSource
 from shieldwall.terms.models import TermRule
 from tests.discovery.discovery_support import NOW, block, ingest, post_event, posts, staff
