@@ -5,7 +5,8 @@ Run: python -m bench.bench_discovery [--size realistic|small] [--database-url UR
 The world (made-up placeholder words only, seeded): many ordinary accounts posting
 Zipf-distributed ordinary tags over a week; a community of new accounts rotating new
 placeholder tags (a few active at a time), some of its older tags already blocked by term
-rules, with popular ordinary tags as cover and solicitation text in some posts; some of its
+rules, with popular ordinary tags as cover, ordinary posts of its own and solicitation text
+in some posts; a harmless niche of ordinary accounts around their own few tags; some of its
 posts removed at Shieldwall's request (remove_post actions); and a harmless viral decoy tag
 used suddenly, in the last hours, by many ordinary accounts (and a few community ones).
 
@@ -188,6 +189,19 @@ def make_world(size: str = "small", seed: int = 9) -> World:
                 ("Quiet Lantern menu, ask", "quiet-lantern MENU here", "quietlanternmenu")
             )
         community_posts.append((at, rng.choice(community), tags, text))
+    # Community accounts also post ordinary things, as anyone does.
+    for _ in range(s["community_posts"] // 3):
+        at = END - timedelta(seconds=rng.uniform(0, span))
+        tags = rng.choices(ordinary_tags, weights=zipf, k=rng.choice((1, 2)))
+        community_posts.append((at, rng.choice(community), tags, ""))
+    # A harmless niche: a tight group of ordinary accounts around their own few tags, some
+    # of it new this week (a clique and a burst, but nowhere near a blocked tag).
+    niche_accounts = ordinary[: max(10, len(ordinary) // 50)]
+    niche_tags = _words(rng, 8, taken)
+    for _ in range(s["community_posts"] // 2):
+        at = END - timedelta(seconds=rng.uniform(0, span))
+        tags = rng.sample(niche_tags, k=2)
+        posts.append((at, rng.choice(niche_accounts), tags, ""))
     posts.extend(community_posts)
     posts.sort(key=lambda p: p[0])
     removed: list[str] = []
@@ -284,7 +298,13 @@ def _simulate(world: World, *, baseline: bool, max_cases: int) -> dict[str, Any]
     new_tags = set(world.new_tags)
     result["precision_at_20"] = sum(s.tag in new_tags for s in top) / 20
     result["top_20"] = [[s.tag, s.score, s.tag in new_tags] for s in top]
-    ranked = [c.tag for c in scoring.candidates(now=world.end)]
+    scored = scoring.candidates(now=world.end)
+    ranked = [c.tag for c in scored]
+    other = next((c for c in scored if c.tag not in new_tags), None)
+    result["best_other_score"] = other.score if other else 0.0
+    result["suggest_min_score"] = scoring.SUGGEST_MIN_SCORE
+    worst = [c.score for c in scored if c.tag in new_tags][:20]
+    result["twentieth_community_score"] = worst[-1] if worst else 0.0
     result["decoy_rank"] = ranked.index(world.decoy) + 1 if world.decoy in ranked else None
     result["decoy_suggested"] = TagSuggestion.objects.filter(tag=world.decoy).exists()
     result["candidates"] = len(ranked)
@@ -355,6 +375,11 @@ def report(r: dict[str, Any]) -> None:
     print(
         f"  suggestions: precision at 20 {r['precision_at_20']:.2f} (goal 0.9) among "
         f"{r['candidates']} candidates, scored in {r['score_seconds']:.2f} s"
+    )
+    print(
+        f"  margin: the 20th community tag scores {r['twentieth_community_score']:.3f}, the "
+        f"best other candidate {r['best_other_score']:.3f} (suggested from "
+        f"{r['suggest_min_score']})"
     )
     suggested = "SUGGESTED (bad)" if r["decoy_suggested"] else "not suggested"
     print(f"  viral decoy: rank {r['decoy_rank']} among candidates, {suggested}")
