@@ -134,4 +134,6 @@ def test_metrics_show_the_graph_lag_and_the_suggestions() -> None:
     services.update_graph()
     found = figures()
     assert found["shieldwall_discovery_graph_lag_uses"] == [({}, 0.0)]
+    ingest([post_event("p2", "a1", ["velvetmoth"], NOW)])
+    assert figures()["shieldwall_discovery_graph_lag_uses"] == [({}, 1.0)]
     assert ({"state": "open"}, 0.0) in found["shieldwall_discovery_tag_suggestions"]

@@ -1,5 +1,5 @@
 """Discovery's figures at /metrics, read from the database at scrape: how far the graph lags
-behind the hashtag stream, and the suggestions by state. Two indexed queries and a count."""
+behind the hashtag stream, and the suggestions by state: a bounded count and a grouped one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from shieldwall.core.metrics import CollectFunction, labelled_gauge
+
+LAG_CAP = 1_000_000  # counting further would cost the scrape; this many is alarm enough
 
 
 def discovery_metrics() -> Iterator[Metric]:
@@ -20,13 +22,14 @@ def discovery_metrics() -> Iterator[Metric]:
     from shieldwall.discovery.graph import position
     from shieldwall.discovery.kinds import SuggestionState
     from shieldwall.discovery.models import TagSuggestion
-    from shieldwall.subjects.reads import last_hashtag_use
+    from shieldwall.subjects.reads import hashtag_uses_waiting
 
     lag = GaugeMetricFamily(
         "shieldwall_discovery_graph_lag_uses",
-        "Hashtag uses the platform sent that the account-hashtag graph has not taken in yet.",
+        f"Hashtag uses the platform sent that the account-hashtag graph has not taken in yet "
+        f"(counted up to {LAG_CAP:,}).",
     )
-    lag.add_metric([], float(max(0, last_hashtag_use() - position())))
+    lag.add_metric([], float(hashtag_uses_waiting(position(), cap=LAG_CAP)))
     yield lag
     counts = dict(
         TagSuggestion.objects.values("state").annotate(n=Count("id")).values_list("state", "n")

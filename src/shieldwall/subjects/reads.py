@@ -354,8 +354,8 @@ def post_texts_of_accounts(
     return found
 
 
-def last_hashtag_use() -> int:
-    """The pk of the newest hashtag use (0 when none): how far the stream has come."""
+def hashtag_uses_waiting(after: int, *, cap: int) -> int:
+    """How many hashtag uses came after the use `after` (its pk), counted up to `cap`."""
     from shieldwall.subjects.models import PostHashtag
 
-    return PostHashtag.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return PostHashtag.objects.filter(pk__gt=after).order_by().values("pk")[:cap].count()
