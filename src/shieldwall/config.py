@@ -91,7 +91,7 @@ class Config:
     # Discovery: solicitation patterns (operator's file, one a line; the project ships none)
     # and how many review cases one round of account leads may open.
     solicitation_patterns: tuple[str, ...] = ()
-    discovery_cases_per_run: int = 10
+    discovery_cases_per_run: int = 5
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:

@@ -13,8 +13,8 @@ from django.conf import settings
 
 from shieldwall.cases import priority
 from shieldwall.cases.events import CaseEvent
-from shieldwall.cases.models import Case, Tier
-from shieldwall.cases.services import open_case
+from shieldwall.cases.models import Case, DecisionKind, Tier
+from shieldwall.cases.services import decide, open_case
 from shieldwall.config import ConfigError, load_config
 from shieldwall.core.actors import cli_actor
 from shieldwall.core.models import AuditEvent
@@ -120,6 +120,25 @@ def test_cases_are_bounded_per_round_and_never_opened_twice() -> None:
     assert services.find_accounts(now=NOW, max_cases=2) == 0
     assert Case.objects.count() == 3
     assert services.find_accounts(now=NOW, max_cases=0) == 0
+
+
+def test_a_closed_lead_case_comes_back_only_once_the_evidence_grew_well_beyond() -> None:
+    world()
+    assert services.find_accounts(now=NOW) == 3
+    first = services.account_lead("c1")
+    assert first.case_support == 4  # four uses of the blocked tag
+    decide(case_id=first.case_id, decision=DecisionKind.NO_VIOLATION, actor=cli_actor())
+    assert services.find_accounts(now=NOW) == 0  # closed by a moderator: not again at once
+    ingest(posts("c1", ["bluefinch"], 4, prefix="c1more"))
+    services.update_graph()
+    assert services.find_accounts(now=NOW) == 0  # 8 uses: below max(4 x 2, 4 + 5)
+    ingest(posts("c1", ["bluefinch"], 2, prefix="c1most"))
+    services.update_graph()
+    assert services.find_accounts(now=NOW) == 1  # 10 uses: well beyond, a new case
+    again = services.account_lead("c1")
+    assert again.case_id != first.case_id
+    assert again.case_support == 10
+    assert Case.objects.filter(subject_id="c1").count() == 2
 
 
 def test_an_account_with_an_open_case_gets_no_second_one() -> None:

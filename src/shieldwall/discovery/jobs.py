@@ -10,7 +10,7 @@ from shieldwall.discovery import services
 log = structlog.get_logger("shieldwall.worker")
 GRAPH_IDLE_SECONDS = 1.0
 SCORE_SECONDS = 60.0
-LEADS_SECONDS = 300.0
+LEADS_SECONDS = 900.0  # with 5 cases a round at most: 20 new review cases an hour
 
 
 def take_in_hashtags() -> int:

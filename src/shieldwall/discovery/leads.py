@@ -55,6 +55,11 @@ LEAD_SIGNAL = "discovery_account_lead"  # the case signal the desk shows for the
 CANDIDATES = 500  # accounts looked at closely (age, uploads, posts) per round
 KEPT = 200  # leads kept for the desk per round, best first
 MIN_CASE_SCORE = 0.45
+# An account whose lead case was closed gets another only once its support (blocked tag
+# uses, removals, blocked uploads, solicitation posts) is this many times what it was when
+# that case opened, and at least RECASE_EXTRA more: a moderator's look is not undone daily.
+RECASE_GROWTH = 2.0
+RECASE_EXTRA = 5
 PPR_HALF = 4.0  # an account's PageRank lift of this many times its degree's share gives 0.5
 UPLOADS_DAYS = 30
 NEW_HALF_DAYS = 14.0
@@ -115,6 +120,7 @@ class Lead:
     score: float
     features: dict[str, float]
     evidence: dict[str, Any]
+    support: int = 0  # blocked tag uses + removed posts + blocked uploads + solicitation posts
 
 
 def _new_account(created_at: datetime | None, now: datetime) -> float:
@@ -198,11 +204,18 @@ def rank_accounts(*, now: datetime | None = None) -> list[Lead]:
         i = index.get(account_id)
         used = _blocked_used(g, i, blocked) if i is not None else []
         at = created.get(account_id)
+        support = (
+            sum(n for _, n in used)
+            + len(removed_by.get(account_id, ()))
+            + uploads_all.get(account_id, 0)
+            + len(hits)
+        )
         leads.append(
             Lead(
                 account_id=account_id,
                 score=score,
                 features=clean,
+                support=support,
                 evidence={
                     "blocked_tags": used[:EVIDENCE_ITEMS],
                     "removed_post_ids": sorted(removed_by.get(account_id, ()))[:EVIDENCE_ITEMS],
@@ -266,8 +279,9 @@ def _open_for(lead: Lead, now: datetime) -> str | None:
 def find_accounts(*, now: datetime | None = None, max_cases: int | None = None) -> int:
     """Rank the accounts, keep the best as leads for the desk and open review cases for the
     top ones with a score of at least MIN_CASE_SCORE: at most `max_cases` (config
-    `discovery_cases_per_run`) new cases per round, never on an account whose lead case is
-    still open or that has an open case already. Returns how many cases it opened."""
+    `discovery_cases_per_run`) new cases per round, never on an account that has an open
+    case, and on one whose earlier lead case was closed only once its evidence grew well
+    beyond it (RECASE_GROWTH). Returns how many cases it opened."""
     now = now or timezone.now()
     limit = settings.SHIELDWALL.discovery_cases_per_run if max_cases is None else max_cases
     ranked = rank_accounts(now=now)[:KEPT]
@@ -294,15 +308,27 @@ def find_accounts(*, now: datetime | None = None, max_cases: int | None = None) 
                 lead.evidence,
                 now,
             )
-            if len(opened) < limit and lead.score >= MIN_CASE_SCORE:
+            again = not row.case_id or lead.support >= max(
+                row.case_support * RECASE_GROWTH, row.case_support + RECASE_EXTRA
+            )
+            if len(opened) < limit and lead.score >= MIN_CASE_SCORE and again:
                 case_id = _open_for(lead, now)
                 if case_id is not None:
                     row.case_id, row.case_opened_at = case_id, now
+                    row.case_support = lead.support
                     opened.append((lead.account_id, case_id))
         AccountLead.objects.bulk_create(fresh)
         AccountLead.objects.bulk_update(
             changed,
-            ["score", "features", "evidence", "scored_at", "case_id", "case_opened_at"],
+            [
+                "score",
+                "features",
+                "evidence",
+                "scored_at",
+                "case_id",
+                "case_opened_at",
+                "case_support",
+            ],
             batch_size=200,
         )
         if opened:

@@ -159,6 +159,7 @@ class AccountLead(models.Model):
     scored_at = models.DateTimeField()
     case_id = models.CharField(max_length=40, blank=True)
     case_opened_at = models.DateTimeField(null=True, blank=True)
+    case_support = models.BigIntegerField(default=0)  # the evidence's size when it opened
 
     class Meta:
         indexes = [models.Index(fields=["-score"], name="disc_lead_score")]
