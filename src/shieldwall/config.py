@@ -105,6 +105,10 @@ class Config:
         ("Get confidential help (Stop It Now)", "https://www.stopitnow.org.uk/"),
         ("Report child sexual abuse material (NCMEC CyberTipline)", "https://report.cybertip.org/"),
     )
+    # Discovery: solicitation patterns (operator's file, one a line; the project ships none)
+    # and how many review cases one round of account leads may open.
+    solicitation_patterns: tuple[str, ...] = ()
+    discovery_cases_per_run: int = 5
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -233,6 +237,19 @@ METADATA_ADDRESSES = (
     "100.100.100.200",  # Alibaba Cloud
     "192.0.0.192",  # Oracle Cloud
 )
+
+
+def _patterns(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A file of patterns, one a line (blank lines and lines starting with # skipped)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    try:
+        text = Path(raw).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name} must name a readable UTF-8 file: {exc}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
 
 
 def _private_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -427,4 +444,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             max_length=2000,
         ),
         terms_help_links=_help_links(env),
+        solicitation_patterns=_patterns(env, "SHIELDWALL_SOLICITATION_PATTERNS_FILE"),
+        discovery_cases_per_run=_int(
+            env, "SHIELDWALL_DISCOVERY_CASES_PER_RUN", Config.discovery_cases_per_run, minimum=0
+        ),
     )

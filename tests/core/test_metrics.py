@@ -155,6 +155,7 @@ def test_each_app_s_collectors_are_found_by_name() -> None:
         "shieldwall.terms.metrics.rule_metrics",
         "shieldwall.integrations.metrics.outbox_metrics",
         "shieldwall.cases.metrics.case_metrics",
+        "shieldwall.discovery.metrics.discovery_metrics",
     ]
 
 

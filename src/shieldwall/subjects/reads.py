@@ -278,3 +278,110 @@ def post_hashtags(post_ids: Iterable[str]) -> dict[str, list[str]]:
     for post_id, name in rows:
         found[post_id].append(name)
     return found
+
+
+# --- discovery: the hashtag stream, posts' tags and texts, accounts' ages -------------------
+
+HashtagUse = tuple[int, str, str, str, datetime]  # (pk, post_id, account_id, tag, used_at)
+PostTexts = tuple[str, str]  # (post id, text)
+
+
+def hashtag_uses_after(after: int, *, limit: int) -> list[HashtagUse]:
+    """The next `limit` hashtag uses after the use `after` (its pk), in pk order, each as
+    (pk, the platform's post id, its author's account id or "", the tag's name, used_at)."""
+
+    rows = (
+        PostHashtag.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", "post__post_id", "post__account__account_id", "hashtag__name", "used_at")
+    )
+    return [(pk, post, acct or "", tag, at) for pk, post, acct, tag, at in rows[:limit]]
+
+
+def hashtag_uses_upto(post_ids: Iterable[str], upto: int) -> dict[str, list[str]]:
+    """The tags each of these posts carried by the hashtag use `upto` (its pk) included."""
+
+    ids = list(dict.fromkeys(post_ids))
+    found: dict[str, list[str]] = {}
+    if not ids:
+        return found
+    rows = PostHashtag.objects.filter(post__post_id__in=ids, pk__lte=upto).values_list(
+        "post__post_id", "hashtag__name"
+    )
+    for post_id, tag in rows:
+        found.setdefault(post_id, []).append(tag)
+    return found
+
+
+def hashtags_of_posts(post_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The tags each of these posts carries (posts without tags are left out)."""
+
+    ids = list(dict.fromkeys(post_ids))
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        rows = PostHashtag.objects.filter(post__post_id__in=ids[start : start + 500]).values_list(
+            "post__post_id", "hashtag__name"
+        )
+        for post_id, tag in rows:
+            found.setdefault(post_id, []).append(tag)
+    return found
+
+
+def recent_posts_with_tags(tags: Iterable[str], *, newest: int) -> dict[str, list[str]]:
+    """Each tag's newest `newest` posts (platform post ids, newest first), one query."""
+
+    names = list(dict.fromkeys(tags))
+    if not names:
+        return {}
+    rank = Window(RowNumber(), partition_by=[F("hashtag_id")], order_by=F("used_at").desc())
+    rows = (
+        PostHashtag.objects.filter(hashtag__name__in=names)
+        .annotate(rank=rank)
+        .filter(rank__lte=newest)
+        .values_list("hashtag__name", "post__post_id", "used_at")
+    )
+    found: dict[str, list[tuple[datetime, str]]] = {t: [] for t in names}
+    for tag, post_id, at in rows:
+        found[tag].append((at, post_id))
+    return {t: [p for _, p in sorted(v, reverse=True)] for t, v in found.items()}
+
+
+def accounts_created_at(account_ids: Iterable[str]) -> dict[str, datetime | None]:
+    """When the platform says each of these accounts was made (None when unknown)."""
+    ids = list(dict.fromkeys(a for a in account_ids if a))
+    found: dict[str, datetime | None] = {}
+    for start in range(0, len(ids), 500):
+        found.update(
+            Account.objects.filter(account_id__in=ids[start : start + 500]).values_list(
+                "account_id", "platform_created_at"
+            )
+        )
+    return found
+
+
+def post_texts_of_accounts(
+    account_ids: Iterable[str], *, newest: int
+) -> dict[str, list[PostTexts]]:
+    """Each account's newest `newest` posts with text, as (post id, text), one query per 500."""
+    ids = list(dict.fromkeys(a for a in account_ids if a))
+    found: dict[str, list[PostTexts]] = {}
+    rank = Window(
+        RowNumber(), partition_by=[F("account_id")], order_by=F("platform_created_at").desc()
+    )
+    for start in range(0, len(ids), 500):
+        rows = (
+            Post.objects.filter(account__account_id__in=ids[start : start + 500])
+            .exclude(text="")
+            .annotate(rank=rank)
+            .filter(rank__lte=newest)
+            .values_list("account__account_id", "post_id", "text")
+        )
+        for acct, post_id, text in rows:
+            found.setdefault(acct, []).append((post_id, text))
+    return found
+
+
+def hashtag_uses_waiting(after: int, *, cap: int) -> int:
+    """How many hashtag uses came after the use `after` (its pk), counted up to `cap`."""
+
+    return PostHashtag.objects.filter(pk__gt=after).order_by().values("pk")[:cap].count()
