@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/", admin.site.urls),
+    path("desk/discovery/", include("shieldwall.discovery.urls")),
     path("desk/", include("shieldwall.cases.urls")),
     path(
         "accounts/login/",
