@@ -88,6 +88,10 @@ class Config:
     # against a verified-CSAM bank opens it at once).
     blocked_uploads_case_count: int = 3
     blocked_uploads_window_hours: float = 24.0
+    # Discovery: solicitation patterns (operator's file, one a line; the project ships none)
+    # and how many review cases one round of account leads may open.
+    solicitation_patterns: tuple[str, ...] = ()
+    discovery_cases_per_run: int = 10
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -218,6 +222,19 @@ METADATA_ADDRESSES = (
 )
 
 
+def _patterns(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A file of patterns, one a line (blank lines and lines starting with # skipped)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    try:
+        text = Path(raw).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name} must name a readable UTF-8 file: {exc}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+
+
 def _private_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     """SHIELDWALL_ALLOW_PRIVATE_HOSTS: comma-separated host names or addresses, no wildcards."""
     name = "SHIELDWALL_ALLOW_PRIVATE_HOSTS"
@@ -344,4 +361,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         login_failures_per_address=_int(env, "SHIELDWALL_LOGIN_FAILURES_PER_ADDRESS", 20),
         login_pause_minutes=_int(env, "SHIELDWALL_LOGIN_PAUSE_MINUTES", 15),
         report_submits_per_hour=_int(env, "SHIELDWALL_REPORT_SUBMITS_PER_HOUR", 20),
+        solicitation_patterns=_patterns(env, "SHIELDWALL_SOLICITATION_PATTERNS_FILE"),
+        discovery_cases_per_run=_int(
+            env, "SHIELDWALL_DISCOVERY_CASES_PER_RUN", Config.discovery_cases_per_run, minimum=0
+        ),
     )

@@ -26,11 +26,10 @@ class GraphCursor(models.Model):
 
 
 class TagStat(models.Model):
-    """One tag's totals: how many posts carried it, by how many accounts, first and last use."""
+    """One tag's totals: how many posts carried it, its first and last use."""
 
     tag = models.CharField(max_length=100, unique=True)
     uses = models.BigIntegerField(default=0)  # posts carrying it (a post carries a tag once)
-    accounts = models.BigIntegerField(default=0)  # distinct accounts that used it
     first_at = models.DateTimeField()
     last_at = models.DateTimeField()
 

@@ -156,3 +156,21 @@ def _kind_label(kind: str) -> str:
         return str(ActionKind(kind).label)
     except ValueError:
         return kind
+
+
+def removed_post_ids(*, since: datetime | None = None) -> set[str]:
+    """The posts Shieldwall had removed (a `remove_post` action the platform did not refuse
+    and no later `restore_post` undid), optionally only removals since a moment."""
+    kinds = (ActionKind.REMOVE_POST, ActionKind.RESTORE_POST)
+    rows = Action.objects.filter(kind__in=kinds).exclude(
+        kind=ActionKind.REMOVE_POST, ack_status__in=(AckStatus.FAILED, AckStatus.IGNORED)
+    )
+    removed: set[str] = set()
+    for kind, post_id, created_at in rows.order_by("seq").values_list(
+        "kind", "subject_id", "created_at"
+    ):
+        if kind == ActionKind.RESTORE_POST:
+            removed.discard(post_id)
+        elif since is None or created_at >= since:
+            removed.add(post_id)
+    return removed

@@ -332,7 +332,9 @@ def accounts_created_at(account_ids: Iterable[str]) -> dict[str, datetime | None
     return found
 
 
-def post_texts_of_accounts(account_ids: Iterable[str], *, newest: int) -> dict[str, list[PostTexts]]:
+def post_texts_of_accounts(
+    account_ids: Iterable[str], *, newest: int
+) -> dict[str, list[PostTexts]]:
     """Each account's newest `newest` posts with text, as (post id, text), one query per 500."""
     ids = list(dict.fromkeys(a for a in account_ids if a))
     found: dict[str, list[PostTexts]] = {}
