@@ -14,6 +14,7 @@ from django.utils import timezone
 from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
 from shieldwall.core.staff import create_staff_user
+from shieldwall.discovery import scoring
 from shieldwall.discovery.events import DiscoveryEvent
 from shieldwall.discovery.kinds import AccountFeature, SuggestionState, TagFeature
 from shieldwall.discovery.models import AccountLead, TagSuggestion
@@ -175,7 +176,9 @@ def test_a_burst_is_worded_with_its_ratio(actor: Actor, moderator: Client) -> No
     s.save()
     body = open_tags(moderator)
     assert 'data-feature="burst"' in body
-    assert "Burst ×" in body and "against its own usual rate" in body
+    # The ranking squashes the ratio r to r / (r + BURST_HALF): 0.5 is BURST_HALF times.
+    ratio, hours = scoring.BURST_HALF, scoring.RECENT_HOURS
+    assert f"Burst ×{ratio:.0f} in the last {hours} hours against its own usual rate" in body
 
 
 def test_example_posts_are_behind_blur_and_media_is_revealed_on_request(

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from shieldwall.cases.desk import age
 from shieldwall.cases.post_cards import MediaItem, PostCard
+from shieldwall.discovery import scoring
 from shieldwall.discovery.kinds import AccountFeature, SuggestionState, TagFeature
 from shieldwall.discovery.models import AccountLead, TagSuggestion
 
@@ -159,15 +160,20 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def reasons(
-    texts: Mapping[str, str], features: Mapping[str, Any], weights: Mapping[str, float]
+    texts: Mapping[str, str],
+    features: Mapping[str, Any],
+    weights: Mapping[str, float],
+    weighed: Mapping[str, float] | None = None,
 ) -> tuple[Reason, ...]:
     """The features that have a value, each worded, most of the score first.
 
-    A feature's share is its weight times its value over the sum of the positive ones, so
-    "carries" names what the ranking leans on, not merely what is large.
+    A feature's share is its weight times what the ranking takes of it (`weighed`: the
+    tag ranking counts burst only with closeness; the value itself otherwise) over the sum
+    of the positive ones, so "carries" names what the ranking leans on, not what is large.
     """
     values = {f: _number(features.get(f)) for f in texts}
-    parts = {f: max(0.0, _number(weights.get(f), 1.0) * v) for f, v in values.items()}
+    taken = {f: _number((weighed or values).get(f)) for f in texts}
+    parts = {f: max(0.0, _number(weights.get(f), 1.0) * v) for f, v in taken.items()}
     total = sum(parts.values())
     found = [
         Reason(
@@ -183,14 +189,15 @@ def reasons(
     return tuple(sorted(found, key=lambda r: (-r.share, -r.value, r.feature)))
 
 
-def burst_words(evidence: Mapping[str, Any], value: float) -> str:
-    """ "burst x7 in the last hour" when the service kept the ratio, else the feature."""
-    ratio = _number(evidence.get("burst_ratio"), 0.0)
-    if ratio > 1:
-        hours = _count(evidence.get("burst_hours")) or 1
-        window = "the last hour" if hours == 1 else f"the last {hours} hours"
-        return f"Burst ×{ratio:.0f} in {window} against its own usual rate"
-    return f"Burst: used faster lately than its own usual rate ({value:.2f})"
+def burst_words(value: float) -> str:
+    """ "Burst ×7 in the last 6 hours": the recent rate over the tag's own baseline, read
+    back from the feature (the ranking squashes the ratio r into r / (r + BURST_HALF))."""
+    hours = scoring.RECENT_HOURS
+    window = "the last hour" if hours == 1 else f"the last {hours} hours"
+    if value >= 1:
+        return f"Burst: far above its own usual rate in {window}"
+    ratio = scoring.BURST_HALF * value / (1 - value)
+    return f"Burst ×{ratio:.0f} in {window} against its own usual rate"
 
 
 def tag_reason_texts(s: TagSuggestion) -> dict[str, str]:
@@ -218,9 +225,14 @@ def tag_reason_texts(s: TagSuggestion) -> dict[str, str]:
             "PageRank closeness to the blocked tags (personalised from them):"
             f" {_number(feats.get(TagFeature.PAGERANK)):.2f}"
         ),
-        TagFeature.BURST.value: burst_words(ev, _number(feats.get(TagFeature.BURST))),
+        TagFeature.BURST.value: burst_words(_number(feats.get(TagFeature.BURST))),
     }
     return texts
+
+
+def _weighed(features: Mapping[str, Any]) -> dict[str, float]:
+    clean = {f: _number(features.get(f)) for f in TagFeature.values}
+    return {str(f): v for f, v in scoring.inputs(clean).items()}
 
 
 def _reviewed(s: TagSuggestion) -> str:
@@ -252,7 +264,7 @@ def suggestion_view(
         state=s.state,
         state_label=STATE_LABELS.get(s.state, s.state),
         score=f"{s.score:.2f}",
-        reasons=reasons(tag_reason_texts(s), feats, weights),
+        reasons=reasons(tag_reason_texts(s), feats, weights, _weighed(feats)),
         blocked_tags=_tag_counts(ev.get("blocked_tags")),
         posts=tuple(shown),
         more_posts=max(0, len(post_ids) - len(shown)),
