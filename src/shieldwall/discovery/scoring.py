@@ -429,7 +429,7 @@ def _add_examples(chosen: list[Candidate], g: Graph, blocked: set[str]) -> None:
         row = g.by_tag.getrow(j)
         users = sorted(
             zip(row.indices.tolist(), row.data.tolist(), strict=True),
-            key=lambda iu: (-(blocked_use[iu[0]] > 0), -iu[1], g.accounts[iu[0]]),
+            key=lambda iu: (-int(blocked_use[iu[0]] > 0), -iu[1], g.accounts[iu[0]]),
         )
         c.evidence["account_ids"] = [g.accounts[i] for i, _ in users[:EVIDENCE_ACCOUNTS]]
 
