@@ -15,12 +15,14 @@ from shieldwall.core.actors import Actor
 from shieldwall.core.models import AuditEvent
 from shieldwall.core.staff import create_staff_user
 from shieldwall.discovery import scoring
+from shieldwall.discovery import services as discovery
 from shieldwall.discovery.events import DiscoveryEvent
 from shieldwall.discovery.kinds import AccountFeature, SuggestionState, TagFeature
 from shieldwall.discovery.models import AccountLead, TagSuggestion
 from shieldwall.subjects.services import ingest_events
 from shieldwall.terms import services as terms
 from shieldwall.terms.models import TermRule
+from tests.discovery.discovery_support import NOW, account_event, block, ingest, posts
 from tests.subjects.builders import event, post
 from tests.subjects.platform import MEDIA_HOST, register
 
@@ -116,7 +118,8 @@ def test_a_moderator_sees_the_queue_but_cannot_review(actor: Actor, moderator: C
     s = suggest()
     body = open_tags(moderator)
     assert "#velvetmoth" in body
-    assert "/approve" not in body and "/reject" not in body
+    assert "/approve" not in body
+    assert "/reject" not in body
     assert "a lead or an admin reviews them" in body
     for verb in ("approve", "reject"):
         r = moderator.post(f"{QUEUE}suggestion/{s.pk}/{verb}", {"reason": "looks bad"})
@@ -163,7 +166,7 @@ def test_the_reasons_are_in_words_with_what_carries_the_score(
     assert "carries the score" in body
     assert "66 posts by 9 accounts" in body
     # The evidence table lists each co-occurring blocked tag with its count.
-    assert "<td>#bluefinch</td><td class=\"num\">41</td>" in body
+    assert '<td>#bluefinch</td><td class="num">41</td>' in body
     # Burst is zero here: no burst sentence.
     assert 'data-feature="burst"' not in body
     # The most weighty reason comes first.
@@ -178,7 +181,7 @@ def test_a_burst_is_worded_with_its_ratio(actor: Actor, moderator: Client) -> No
     assert 'data-feature="burst"' in body
     # The ranking squashes the ratio r to r / (r + BURST_HALF): 0.5 is BURST_HALF times.
     ratio, hours = scoring.BURST_HALF, scoring.RECENT_HOURS
-    assert f"Burst ×{ratio:.0f} in the last {hours} hours against its own usual rate" in body
+    assert f"Burst x{ratio:.0f} in the last {hours} hours against its own usual rate" in body
 
 
 def test_example_posts_are_behind_blur_and_media_is_revealed_on_request(
@@ -244,7 +247,9 @@ def test_approving_makes_a_rule_that_suppresses_the_tag(actor: Actor, lead: Clie
         "sold with bluefinch",
     )
     verdict = terms.check_tags(["velvetmoth"])[0]
-    assert verdict.suppressed and verdict.rule is not None and verdict.rule.id == rule.pk
+    assert verdict.suppressed
+    assert verdict.rule is not None
+    assert verdict.rule.id == rule.pk
     s.refresh_from_db()
     assert (s.state, s.rule_id, s.reviewed_by) == (SuggestionState.APPROVED, rule.pk, "user:lead-1")
     assert AuditEvent.objects.filter(action=DiscoveryEvent.SUGGESTION_APPROVED).count() == 1
@@ -254,7 +259,8 @@ def test_approving_makes_a_rule_that_suppresses_the_tag(actor: Actor, lead: Clie
     assert 'data-suggestion="velvetmoth"' not in body
     approved = lead.get(f"{QUEUE}?state=approved").content.decode()
     assert 'data-suggestion="velvetmoth"' in approved
-    assert "Approved by lead-1" in approved and "sold with bluefinch" in approved
+    assert "Approved by lead-1" in approved
+    assert "sold with bluefinch" in approved
     assert "/approve" not in approved
 
 
@@ -268,14 +274,13 @@ def test_approving_with_contains_over_htmx_swaps_the_card(actor: Actor, lead: Cl
     assert r.status_code == 200
     html = r.content.decode()
     assert "<html" not in html
-    assert f'id="suggestion-{s.pk}"' in html and "#sodapassmarket approved" in html
+    assert f'id="suggestion-{s.pk}"' in html
+    assert "#sodapassmarket approved" in html
     assert "/approve" not in html
     assert TermRule.objects.get().match == "contains"
 
 
-def test_rejecting_takes_it_out_of_the_queue_and_makes_no_rule(
-    actor: Actor, lead: Client
-) -> None:
+def test_rejecting_takes_it_out_of_the_queue_and_makes_no_rule(actor: Actor, lead: Client) -> None:
     s = suggest()
     r = lead.post(f"{QUEUE}suggestion/{s.pk}/reject", {"reason": "a knitting tag"})
     assert r.status_code == 302
@@ -286,7 +291,8 @@ def test_rejecting_takes_it_out_of_the_queue_and_makes_no_rule(
     assert AuditEvent.objects.filter(action=DiscoveryEvent.SUGGESTION_REJECTED).count() == 1
     assert 'data-suggestion="velvetmoth"' not in open_tags(lead)
     rejected = lead.get(f"{QUEUE}?state=rejected").content.decode()
-    assert 'data-suggestion="velvetmoth"' in rejected and "a knitting tag" in rejected
+    assert 'data-suggestion="velvetmoth"' in rejected
+    assert "a knitting tag" in rejected
     # Reviewed once is reviewed: a second verdict is refused.
     again = lead.post(f"{QUEUE}suggestion/{s.pk}/approve", {"reason": "changed my mind"})
     assert again.status_code == 409
@@ -356,9 +362,7 @@ def test_tag_and_evidence_text_are_escaped(actor: Actor, moderator: Client) -> N
 # --- accounts found ---------------------------------------------------------------------------
 
 
-def test_account_leads_show_their_evidence_and_review_case(
-    actor: Actor, moderator: Client
-) -> None:
+def test_account_leads_show_their_evidence_and_review_case(actor: Actor, moderator: Client) -> None:
     register(actor)
     made = timezone.now() - timedelta(days=3)
     ingest_events(
@@ -386,7 +390,6 @@ def test_account_leads_show_their_evidence_and_review_case(
         },
         evidence={
             "blocked_tags": [["bluefinch", 12], ["sodapass", 4]],
-            "post_ids": ["p1", "p2", "p3", "p4"],
             "removed_post_ids": ["p1"],
             "blocked_uploads": 2,
             "solicitation_post_ids": ["p2"],
@@ -404,7 +407,8 @@ def test_account_leads_show_their_evidence_and_review_case(
     body = r.content.decode()
     assert "@sodapass_fan" in body
     assert "50 % of its tag uses are blocked tags: #bluefinch (12), #sodapass (4)" in body
-    assert "1 of its 4 posts removed by moderators" in body
+    assert "1 post removed by moderators" in body
+    assert "<dd>1: <code>p1</code></dd>" in body
     assert "New account: made 3 days ago" in body
     assert "2 blocked upload attempts" in body
     assert "1 post match the operator&#x27;s solicitation patterns" in body
@@ -412,3 +416,50 @@ def test_account_leads_show_their_evidence_and_review_case(
     assert 'href="/desk/case/C-0001"' in body
     assert body.index("acct-9") < body.index("acct-10")
     assert "No review case: it ranks below the cut." in body
+
+
+# --- the pages over what the discovery services found ------------------------------------------
+
+
+def test_the_pages_show_what_the_services_found_and_approval_suppresses(
+    actor: Actor, lead: Client, moderator: Client
+) -> None:
+    """A ring of new accounts posts the blocked #bluefinch and #sodapass, and with them the
+    new #velvetmoth; ordinary accounts post ordinary tags. The graph, scoring and leads run
+    as the worker runs them."""
+    block("bluefinch")
+    block("sodapass")
+    events = []
+    for a in range(5):
+        events.append(account_event(f"ring-{a}", NOW - timedelta(days=2)))
+        events += posts(f"ring-{a}", ["bluefinch", "sodapass", "velvetmoth"], 4)
+        events += posts(f"ring-{a}", ["bluefinch", "sodapass"], 4, prefix=f"ring-{a}-b")
+    for a in range(15):
+        events += posts(f"plain-{a}", ["gardening", "sunnyday"], 3)
+    ingest(events)
+    while discovery.update_graph():
+        pass
+    discovery.score_tags(now=NOW)
+    assert discovery.find_accounts(now=NOW) > 0
+
+    body = open_tags(moderator)
+    assert 'data-suggestion="velvetmoth"' in body
+    assert 'data-suggestion="gardening"' not in body
+    assert "100 % of its posts also carry a blocked tag: #bluefinch (20), #sodapass (20)" in body
+    assert "20 posts by 5 accounts" in body
+    assert "@ring-0" in body or "ring-0" in body
+
+    found = lead.get(LEADS).content.decode()
+    assert 'data-lead="ring-0"' in found
+    assert 'data-lead="plain-0"' not in found
+    assert "80 % of its tag uses are blocked tags: #bluefinch (8), #sodapass (8)" in found
+    case_id = AccountLead.objects.get(account_id="ring-0").case_id
+    assert case_id
+    assert f'href="/desk/case/{case_id}"' in found
+    assert moderator.get(f"/desk/case/{case_id}").status_code == 200
+
+    s = TagSuggestion.objects.get(tag="velvetmoth", state=SuggestionState.OPEN)
+    r = lead.post(f"{QUEUE}suggestion/{s.pk}/approve", {"match": "exact", "reason": "ring tag"})
+    assert r.status_code == 302
+    assert [v.suppressed for v in terms.check_tags(["velvetmoth", "gardening"])] == [True, False]
+    assert 'data-suggestion="velvetmoth"' not in open_tags(lead)

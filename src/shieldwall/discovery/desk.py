@@ -112,8 +112,7 @@ class LeadView:
     reasons: tuple[Reason, ...]
     blocked_tags: tuple[tuple[str, int], ...]
     age: str  # "12 days", "unknown"
-    posts: int
-    removed_posts: int
+    removed_posts: tuple[str, ...]
     blocked_uploads: int
     solicitation_posts: tuple[str, ...]
     case_id: str
@@ -190,14 +189,14 @@ def reasons(
 
 
 def burst_words(value: float) -> str:
-    """ "Burst ×7 in the last 6 hours": the recent rate over the tag's own baseline, read
+    """ "Burst x7 in the last 6 hours": the recent rate over the tag's own baseline, read
     back from the feature (the ranking squashes the ratio r into r / (r + BURST_HALF))."""
     hours = scoring.RECENT_HOURS
     window = "the last hour" if hours == 1 else f"the last {hours} hours"
     if value >= 1:
         return f"Burst: far above its own usual rate in {window}"
     ratio = scoring.BURST_HALF * value / (1 - value)
-    return f"Burst ×{ratio:.0f} in {window} against its own usual rate"
+    return f"Burst x{ratio:.0f} in {window} against its own usual rate"
 
 
 def tag_reason_texts(s: TagSuggestion) -> dict[str, str]:
@@ -268,9 +267,7 @@ def suggestion_view(
         blocked_tags=_tag_counts(ev.get("blocked_tags")),
         posts=tuple(shown),
         more_posts=max(0, len(post_ids) - len(shown)),
-        accounts=tuple(
-            AccountRef(a, handles.get(a, "")) for a in account_ids[:SHOWN_ACCOUNTS]
-        ),
+        accounts=tuple(AccountRef(a, handles.get(a, "")) for a in account_ids[:SHOWN_ACCOUNTS]),
         more_accounts=max(0, accounts - min(len(account_ids), SHOWN_ACCOUNTS)),
         counts=f"{_plural(posts, 'post')} by {_plural(accounts, 'account')}",
         reviewed=_reviewed(s),
@@ -310,7 +307,6 @@ def lead_reason_texts(lead: AccountLead, now: datetime) -> dict[str, str]:
     ev = lead.evidence if isinstance(lead.evidence, dict) else {}
     feats = lead.features if isinstance(lead.features, dict) else {}
     tags = _tag_counts(ev.get("blocked_tags"))
-    posts = len(_strings(ev.get("post_ids")))
     removed = len(_strings(ev.get("removed_post_ids")))
     uploads = _count(ev.get("blocked_uploads"))
     hits = len(_strings(ev.get("solicitation_post_ids")))
@@ -326,11 +322,7 @@ def lead_reason_texts(lead: AccountLead, now: datetime) -> dict[str, str]:
             if tags
             else f"{share} of its tag uses are blocked tags"
         ),
-        AccountFeature.REMOVED.value: (
-            f"{removed} of its {_plural(posts, 'post')} removed by moderators"
-            if posts
-            else _plural(removed, "post") + " removed by moderators"
-        ),
+        AccountFeature.REMOVED.value: _plural(removed, "post") + " removed by moderators",
         AccountFeature.NEW_ACCOUNT.value: (
             f"New account: made {age(created, now)} ago" if created else "New account"
         ),
@@ -354,8 +346,7 @@ def lead_view(
         reasons=reasons(lead_reason_texts(lead, now), feats, weights),
         blocked_tags=_tag_counts(ev.get("blocked_tags")),
         age=age(created, now) if created else "unknown",
-        posts=len(_strings(ev.get("post_ids"))),
-        removed_posts=len(_strings(ev.get("removed_post_ids"))),
+        removed_posts=tuple(_strings(ev.get("removed_post_ids"))),
         blocked_uploads=_count(ev.get("blocked_uploads")),
         solicitation_posts=tuple(_strings(ev.get("solicitation_post_ids"))),
         case_id=lead.case_id,

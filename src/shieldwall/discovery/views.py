@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from shieldwall.cases.permissions import VIEW_MEDIA
 from shieldwall.cases.post_cards import post_cards
 from shieldwall.cases.views import _actor, _is_htmx, desk_view
-from shieldwall.cases.permissions import VIEW_MEDIA
 from shieldwall.core.actors import Actor, require
 from shieldwall.core.errors import Invalid, NotFound
 from shieldwall.discovery import desk, services
@@ -143,4 +143,3 @@ def leads(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     items = [desk.lead_view(r, weights={}, handles=handles, now=now) for r in rows]
     return render(request, "discovery/leads.html", {"items": items})
-
