@@ -206,14 +206,22 @@ def test_example_posts_are_behind_blur_and_media_is_revealed_on_request(
     assert "veil wellness" in body
     assert "@quietlantern" in body
     assert "The platform has told us nothing about this post yet." in body
+    viewed = AuditEvent.objects.filter(action=DiscoveryEvent.MEDIA_VIEWED)
+    assert not viewed.exists()
     r = moderator.post(f"{QUEUE}suggestion/{s.pk}/reveal", {"media_id": "m-7"}, headers=HX)
     assert r.status_code == 200
     assert f'src="{url}"' in r.content.decode()
     assert 'class="greyscale"' in r.content.decode()
-    # Only media of this suggestion's example posts is revealed.
-    other = moderator.post(f"{QUEUE}suggestion/{s.pk}/reveal", {"media_id": "m-8"}, headers=HX)
-    assert other.status_code == 404
-    assert url not in other.content.decode()
+    # Each reveal is recorded: who, which suggestion, which post and media.
+    event_ = viewed.get()
+    assert (event_.actor, event_.subject_id) == ("user:moderator-1", str(s.pk))
+    assert event_.data == {"tag": "velvetmoth", "post_id": "p-7", "media_id": "m-7"}
+    # Only media of this suggestion's example posts is revealed, and nothing is recorded.
+    for media in ("m-8", "", "x" * 5000):
+        other = moderator.post(f"{QUEUE}suggestion/{s.pk}/reveal", {"media_id": media}, headers=HX)
+        assert other.status_code == 404
+        assert url not in other.content.decode()
+    assert viewed.count() == 1
 
 
 def test_a_role_without_media_rights_cannot_reveal(actor: Actor) -> None:
@@ -227,6 +235,7 @@ def test_a_role_without_media_rights_cannot_reveal(actor: Actor) -> None:
     assert client.get(QUEUE).status_code == 200
     r = client.post(f"{QUEUE}suggestion/{s.pk}/reveal", {"media_id": "m-7"}, headers=HX)
     assert r.status_code == 403
+    assert not AuditEvent.objects.filter(action=DiscoveryEvent.MEDIA_VIEWED).exists()
 
 
 # --- approve and reject -----------------------------------------------------------------------

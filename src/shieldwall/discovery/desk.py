@@ -18,11 +18,11 @@ from django.utils.dateparse import parse_datetime
 
 from shieldwall.cases.desk import age
 from shieldwall.cases.post_cards import MediaItem, PostCard
-from shieldwall.discovery import scoring
+from shieldwall.discovery import reveals, scoring
 from shieldwall.discovery.kinds import AccountFeature, SuggestionState, TagFeature
 from shieldwall.discovery.models import AccountLead, TagSuggestion
 
-EXAMPLE_POSTS = 6  # example posts shown behind blur per suggestion
+EXAMPLE_POSTS = reveals.EXAMPLE_POSTS  # example posts shown behind blur per suggestion
 SHOWN_TAGS = 8  # co-occurring blocked tags named in a reason (all are in the evidence table)
 SHOWN_ACCOUNTS = 20
 CARRIES = 0.25  # a feature with at least this share of the score "carries" it
@@ -277,11 +277,7 @@ def suggestion_view(
 
 def example_post_ids(rows: Iterable[TagSuggestion]) -> list[str]:
     """The example posts the queue shows for these suggestions (to read them at once)."""
-    ids: list[str] = []
-    for s in rows:
-        ev = s.evidence if isinstance(s.evidence, dict) else {}
-        ids += _strings(ev.get("post_ids"))[:EXAMPLE_POSTS]
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(p for s in rows for p in reveals.example_post_ids(s)))
 
 
 def evidence_account_ids(rows: Iterable[TagSuggestion]) -> list[str]:

@@ -15,12 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from shieldwall.cases.permissions import VIEW_MEDIA
 from shieldwall.cases.post_cards import post_cards
 from shieldwall.cases.views import _actor, _is_htmx, desk_view
-from shieldwall.core.actors import Actor, require
+from shieldwall.core.actors import Actor
 from shieldwall.core.errors import Invalid, NotFound
-from shieldwall.discovery import desk, services
+from shieldwall.discovery import desk, reveals, services
 from shieldwall.discovery.kinds import SuggestionState
 from shieldwall.discovery.models import TagSuggestion
 from shieldwall.discovery.permissions import REVIEW_SUGGESTIONS
@@ -120,16 +119,17 @@ def reject(request: HttpRequest, suggestion_id: str) -> HttpResponse:
 @require_POST
 @desk_view
 def reveal(request: HttpRequest, suggestion_id: str) -> HttpResponse:
-    """One example post's media, unblurred (only media of this suggestion's example posts)."""
+    """Record that the person viewed an example post's media, then (only then) return it
+    unblurred: only media of this suggestion's example posts."""
     actor = _actor(request)
-    require(actor, VIEW_MEDIA)
-    found = services.suggestion(_suggestion_id(suggestion_id), actor=actor)
+    found_id = _suggestion_id(suggestion_id)
     media_id = request.POST.get("media_id", "")[:200]
-    item = _views([found])[0].find_media(media_id)
-    if item is None:
-        raise NotFound("media_not_found", f"This suggestion shows no media {media_id!r}.")
+    reveals.record_media_view(suggestion_id=found_id, media_id=media_id, actor=actor)
     if not _is_htmx(request):
         return redirect("discovery:queue")
+    item = _views([services.suggestion(found_id, actor=actor)])[0].find_media(media_id)
+    if item is None:  # the post's media changed between the two reads
+        raise NotFound("media_not_found", f"This suggestion shows no media {media_id!r}.")
     return render(request, "discovery/_media_revealed.html", {"item": item})
 
 
