@@ -275,6 +275,7 @@ def test_approving_makes_a_rule_that_suppresses_the_tag(actor: Actor, lead: Clie
 
 def test_approving_with_contains_over_htmx_swaps_the_card(actor: Actor, lead: Client) -> None:
     s = suggest("sodapassmarket")
+    suggest("quietlantern")
     r = lead.post(
         f"{QUEUE}suggestion/{s.pk}/approve",
         {"match": "contains", "reason": "a longer variant"},
@@ -285,6 +286,8 @@ def test_approving_with_contains_over_htmx_swaps_the_card(actor: Actor, lead: Cl
     assert "<html" not in html
     assert f'id="suggestion-{s.pk}"' in html
     assert "#sodapassmarket approved" in html
+    # The page's count of open suggestions is swapped too: one other is still open.
+    assert '<span id="suggestion-count" class="muted" hx-swap-oob="true">(1 open)</span>' in html
     assert "/approve" not in html
     assert TermRule.objects.get().match == "contains"
 
@@ -418,7 +421,10 @@ def test_account_leads_show_their_evidence_and_review_case(actor: Actor, moderat
     assert "50 % of its tag uses are blocked tags: #bluefinch (12), #sodapass (4)" in body
     assert "1 post removed by moderators" in body
     assert "<dd>1: <code>p1</code></dd>" in body
-    assert "New account: made 3 days ago" in body
+    assert "New account: made 3 days ago (its age scales the score)" in body
+    # Age only scales a lead's score: it never "carries" it; the blocked tags do.
+    assert '<li class="reason" data-feature="new_account">' in body
+    assert '<li class="reason carries" data-feature="blocked_tag_share">' in body
     assert "2 blocked upload attempts" in body
     assert "1 post match the operator&#x27;s solicitation patterns" in body
     assert "PageRank closeness to the blocked tags: 0.70" in body

@@ -50,12 +50,15 @@ def post(account, tags, text):
     events.append({"id": f"evt-{n}", "type": "post.created", "occurred_at": at,
                    "data": {"post_id": f"post-{n}", "account_id": account, "text": text,
                             "hashtags": tags, "created_at": at}})
+made = (t0 - timedelta(days=2)).isoformat()
 for a in range(6):
     events.append({"id": f"acct-{a}", "type": "account.created",
                    "occurred_at": t0.isoformat(),
-                   "data": {"account_id": f"ring-{a}", "handle": f"ring{a}"}})
+                   "data": {"account_id": f"ring-{a}", "handle": f"ring{a}", "created_at": made}})
     for i in range(3):
         post(f"ring-{a}", ["bluefinch", "velvetmoth"], "placeholder offer text")
+    for i in range(6):
+        post(f"ring-{a}", ["bluefinch"], "placeholder offer text")
 post("ring-0", ["sunnyday"], "placeholder")
 for a in range(20):
     for i in range(3):
@@ -64,6 +67,7 @@ ingest_events(events=events, actor=actor)
 while discovery.update_graph():
     pass
 discovery.score_tags()
+assert discovery.find_accounts() > 0
 print(json.dumps([s.tag for s in discovery.suggestions()]))
 """
 
@@ -141,13 +145,25 @@ def test_a_lead_approves_a_suggested_tag_and_it_is_suppressed(
         assert card.get_by_role("button", name="Approve and block").count() == 0
         screenshot(page, "discovery-approved", full_page=True)
 
+        assert "(0 open)" in page.locator("h1").inner_text()
         page.goto(f"{base}/desk/discovery/?state=approved")
         assert "Approved by lea" in page.locator('[data-suggestion="velvetmoth"]').inner_text()
         page.goto(f"{base}/desk/discovery/")
         assert page.locator('[data-suggestion="velvetmoth"]').count() == 0
+
+        # The accounts found, with their evidence and the review case opened for each.
+        page.get_by_role("link", name="Accounts found").click()
+        page.wait_for_url(f"{base}/desk/discovery/accounts")
+        ring = page.locator('[data-lead="ring-0"]')
+        assert "of its tag uses are blocked tags: #bluefinch (9)" in ring.inner_text()
+        assert "New account: made 2 days ago" in ring.inner_text()
+        screenshot(page, "discovery-accounts", full_page=True)
+        ring.get_by_role("link", name="Review case").click()
+        page.wait_for_url(f"{base}/desk/case/**")
+        assert "ring-0" in page.locator(".case-head").inner_text()
     finally:
         context.close()
-    for name in ("discovery-queue", "discovery-approved"):
+    for name in ("discovery-queue", "discovery-approved", "discovery-accounts"):
         shutil.copy(REPO / "artifacts" / "screenshots" / f"{name}.png", f"/tmp/{name}.png")
 
     assert _python(sw, CHECK) == [

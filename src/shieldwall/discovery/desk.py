@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from shieldwall.cases.desk import age
 from shieldwall.cases.post_cards import MediaItem, PostCard
-from shieldwall.discovery import reveals, scoring
+from shieldwall.discovery import leads, reveals, scoring
 from shieldwall.discovery.kinds import AccountFeature, SuggestionState, TagFeature
 from shieldwall.discovery.models import AccountLead, TagSuggestion
 
@@ -320,7 +320,9 @@ def lead_reason_texts(lead: AccountLead, now: datetime) -> dict[str, str]:
         ),
         AccountFeature.REMOVED.value: _plural(removed, "post") + " removed by moderators",
         AccountFeature.NEW_ACCOUNT.value: (
-            f"New account: made {age(created, now)} ago" if created else "New account"
+            f"New account: made {age(created, now)} ago (its age scales the score)"
+            if created
+            else "New account (its age scales the score)"
         ),
         AccountFeature.BLOCKED_UPLOADS.value: _plural(uploads, "blocked upload attempt"),
         AccountFeature.SOLICITATION.value: (
@@ -329,9 +331,13 @@ def lead_reason_texts(lead: AccountLead, now: datetime) -> dict[str, str]:
     }
 
 
-def lead_view(
-    lead: AccountLead, *, weights: Mapping[str, float], handles: Mapping[str, str], now: datetime
-) -> LeadView:
+def lead_weights() -> dict[str, float]:
+    """What each account feature weighs in the lead score; age only scales it, so it carries
+    no share of its own."""
+    return {**{str(f): w for f, w in leads.WEIGHTS.items()}, AccountFeature.NEW_ACCOUNT.value: 0.0}
+
+
+def lead_view(lead: AccountLead, *, handles: Mapping[str, str], now: datetime) -> LeadView:
     """One account lead in words."""
     ev = lead.evidence if isinstance(lead.evidence, dict) else {}
     feats = lead.features if isinstance(lead.features, dict) else {}
@@ -339,7 +345,7 @@ def lead_view(
     return LeadView(
         account=AccountRef(lead.account_id, handles.get(lead.account_id, "")),
         score=f"{lead.score:.2f}",
-        reasons=reasons(lead_reason_texts(lead, now), feats, weights),
+        reasons=reasons(lead_reason_texts(lead, now), feats, lead_weights()),
         blocked_tags=_tag_counts(ev.get("blocked_tags")),
         age=age(created, now) if created else "unknown",
         removed_posts=tuple(_strings(ev.get("removed_post_ids"))),

@@ -75,6 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "states": desk.STATE_FILTERS,
         "matches": desk.MATCH_CHOICES,
         "can_review": _can_review(actor),
+        "page_size": PAGE_SIZE,
     }
     return render(request, "discovery/queue.html", context)
 
@@ -84,7 +85,17 @@ def _reviewed(request: HttpRequest, found: TagSuggestion, message: str) -> HttpR
     if not _is_htmx(request):
         messages.success(request, message)
         return redirect("discovery:queue")
-    context = {"s": _views([found])[0], "can_review": False, "message": message}
+    still_open = len(services.suggestions(SuggestionState.OPEN, PAGE_SIZE))
+    context = {
+        "s": _views([found])[0],
+        "can_review": False,
+        "message": message,
+        # The page's count of open suggestions, swapped beside the card.
+        "oob": True,
+        "count": still_open,
+        "state": SuggestionState.OPEN,
+        "page_size": PAGE_SIZE,
+    }
     return render(request, "discovery/_suggestion.html", context)
 
 
@@ -141,5 +152,5 @@ def leads(request: HttpRequest) -> HttpResponse:
     rows = services.account_leads(PAGE_SIZE, actor=actor)
     handles = reads.handles_of(r.account_id for r in rows)
     now = timezone.now()
-    items = [desk.lead_view(r, weights={}, handles=handles, now=now) for r in rows]
+    items = [desk.lead_view(r, handles=handles, now=now) for r in rows]
     return render(request, "discovery/leads.html", {"items": items})
