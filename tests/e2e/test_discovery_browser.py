@@ -135,14 +135,18 @@ def test_a_lead_approves_a_suggested_tag_and_it_is_suppressed(
         first.locator("summary").click()
         assert first.locator(".subject-text").is_visible()
 
-        card.get_by_label("Reason (goes into the audit log)").fill("sold alongside bluefinch")
         page.evaluate("window.__noReload = 'still here'")
-        card.get_by_role("button", name="Approve and block").click()
+        card.get_by_role("button", name="Approve…").click()
+        dialog = card.locator("dialog[open]")
+        dialog.wait_for(state="visible")
+        dialog.get_by_label("Reason (goes into the audit log)").fill("sold alongside bluefinch")
+        screenshot(page, "discovery-confirm")
+        dialog.get_by_role("button", name="Confirm: block #velvetmoth").click()
         done = page.locator('[data-suggestion="velvetmoth"] .tag.state-approved')
         done.wait_for()
         assert "#velvetmoth approved: it is blocked from now on." in card.inner_text()
         assert page.evaluate("window.__noReload") == "still here"  # swapped by htmx
-        assert card.get_by_role("button", name="Approve and block").count() == 0
+        assert card.get_by_role("button", name="Approve…").count() == 0
         screenshot(page, "discovery-approved", full_page=True)
 
         assert "(0 open)" in page.locator("h1").inner_text()
@@ -163,7 +167,8 @@ def test_a_lead_approves_a_suggested_tag_and_it_is_suppressed(
         assert "ring-0" in page.locator(".case-head").inner_text()
     finally:
         context.close()
-    for name in ("discovery-queue", "discovery-approved", "discovery-accounts"):
+    shots = ("discovery-queue", "discovery-confirm", "discovery-approved", "discovery-accounts")
+    for name in shots:
         shutil.copy(REPO / "artifacts" / "screenshots" / f"{name}.png", f"/tmp/{name}.png")
 
     assert _python(sw, CHECK) == [
