@@ -478,3 +478,20 @@ def test_the_pages_show_what_the_services_found_and_approval_suppresses(
     assert r.status_code == 302
     assert [v.suppressed for v in terms.check_tags(["velvetmoth", "gardening"])] == [True, False]
     assert 'data-suggestion="velvetmoth"' not in open_tags(lead)
+
+
+def test_the_queue_reads_in_a_fixed_number_of_queries(actor: Actor, moderator: Client) -> None:
+    """Example posts, their media and the accounts' handles are read for the whole page at
+    once: twelve suggestions cost the queries of two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n: int) -> int:
+        TagSuggestion.objects.all().delete()
+        for k in range(n):
+            suggest(f"quietlantern{k}", post_ids=[f"p-{k}-a", f"p-{k}-b"], account_ids=[f"a-{k}"])
+        with CaptureQueriesContext(connection) as seen:
+            assert moderator.get(QUEUE).status_code == 200
+        return len(seen)
+
+    assert queries_for(12) == queries_for(2)
