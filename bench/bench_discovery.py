@@ -116,7 +116,11 @@ def make_world(size: str = "small", seed: int = 9) -> World:
                 "id": f"e{next(ids)}",
                 "type": "account.created",
                 "occurred_at": _iso(created),
-                "data": {"account_id": account_id, "handle": account_id, "created_at": _iso(created)},
+                "data": {
+                    "account_id": account_id,
+                    "handle": account_id,
+                    "created_at": _iso(created),
+                },
             }
         )
 
@@ -154,7 +158,9 @@ def make_world(size: str = "small", seed: int = 9) -> World:
             tags.append(rng.choice(blocked))  # an ordinary account stumbles on a blocked tag
         if rng.random() < 0.001:
             tags.append(rng.choice(new_tags))  # or on a community one
-        posts.append((END - timedelta(seconds=rng.uniform(0, week)), rng.choice(ordinary), tags, ""))
+        posts.append(
+            (END - timedelta(seconds=rng.uniform(0, week)), rng.choice(ordinary), tags, "")
+        )
     # The decoy: many ordinary accounts, suddenly, in the last three hours.
     for _ in range(s["decoy_posts"]):
         tags = [decoy, *rng.choices(ordinary_tags, weights=zipf, k=rng.choice((0, 1, 2)))]
@@ -178,7 +184,9 @@ def make_world(size: str = "small", seed: int = 9) -> World:
         text = ""
         if rng.random() < 0.2:
             # The pattern, spelt as sellers do (spaces, case, a separator).
-            text = rng.choice(("Quiet Lantern menu, ask", "quiet-lantern MENU here", "quietlanternmenu"))
+            text = rng.choice(
+                ("Quiet Lantern menu, ask", "quiet-lantern MENU here", "quietlanternmenu")
+            )
         community_posts.append((at, rng.choice(community), tags, text))
     posts.extend(community_posts)
     posts.sort(key=lambda p: p[0])
@@ -226,6 +234,15 @@ def simulate(world: World, *, baseline: bool = True, max_cases: int = 10) -> dic
 
     from django.conf import settings
 
+    before = settings.SHIELDWALL
+    settings.SHIELDWALL = dataclasses.replace(before, solicitation_patterns=(SOLICITATION_PATTERN,))
+    try:
+        return _simulate(world, baseline=baseline, max_cases=max_cases)
+    finally:
+        settings.SHIELDWALL = before
+
+
+def _simulate(world: World, *, baseline: bool, max_cases: int) -> dict[str, Any]:
     from shieldwall.core.actors import cli_actor
     from shieldwall.discovery import scoring, services
     from shieldwall.discovery.models import AccountLead, TagSuggestion
@@ -235,9 +252,6 @@ def simulate(world: World, *, baseline: bool = True, max_cases: int = 10) -> dic
     from shieldwall.terms import services as terms
 
     actor = cli_actor()
-    settings.SHIELDWALL = dataclasses.replace(
-        settings.SHIELDWALL, solicitation_patterns=(SOLICITATION_PATTERN,)
-    )
     scoring.forget_graph()
     started = time.perf_counter()
     for start in range(0, len(world.events), 500):

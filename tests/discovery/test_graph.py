@@ -119,4 +119,5 @@ def test_the_worker_runs_the_graph_and_the_scoring() -> None:
     assert names["account-leads"].kind == "periodic"
     ingest([post_event("p1", "a1", ["bluefinch"], NOW)])
     step = names["tag-graph"].step
-    assert step is not None and step() == 1
+    assert step is not None
+    assert step() == 1

@@ -71,7 +71,8 @@ def test_a_tag_carried_with_blocked_tags_is_suggested_with_its_evidence() -> Non
     assert soda.evidence["posts"] == 16
     assert sorted(soda.evidence["account_ids"]) == ["c1", "c2"]
     post_ids = soda.evidence["post_ids"]
-    assert post_ids and all(p.startswith(("c1x", "c2x")) for p in post_ids[:4])
+    assert post_ids
+    assert all(p.startswith(("c1x", "c2x")) for p in post_ids[:4])
     assert soda.support == 8
 
 
@@ -82,9 +83,7 @@ def test_the_viral_decoy_bursts_but_is_not_suggested() -> None:
     assert "dailywalk" not in open_tags()
     ranked = {c.tag: c for c in scoring.candidates(now=NOW)}
     assert DECOY not in ranked  # nothing ties it to a blocked tag at all
-    scored = scoring.combine(
-        {TagFeature.BURST: 1.0}, scoring.DEFAULT_WEIGHTS, scoring.DEFAULT_BIAS
-    )
+    scored = scoring.combine({TagFeature.BURST: 1.0}, scoring.DEFAULT_WEIGHTS, scoring.DEFAULT_BIAS)
     assert scored < 0.01
 
 
@@ -139,7 +138,8 @@ def test_personalised_pagerank_walks_from_the_blocked_tags() -> None:
     ordinary = g.accounts.index("o3")
     assert all(on_accounts[i] > on_accounts[ordinary] for i in community)
     nothing, none = g.pagerank({"neverseen"})
-    assert not nothing.any() and not none.any()
+    assert not nothing.any()
+    assert not none.any()
     assert isinstance(g.matrix @ np.ones(len(g.tags)), np.ndarray)
 
 
@@ -166,13 +166,16 @@ def test_approving_makes_a_rule_teaches_the_ranking_and_is_audited() -> None:
     lead = staff(LEAD)
     done = services.approve(soda.pk, actor=lead, reason="sold with a blocked tag")
     assert done.state == SuggestionState.APPROVED
-    assert done.reviewed_by == lead.label and done.reviewed_at is not None
+    assert done.reviewed_by == lead.label
+    assert done.reviewed_at is not None
     rule = TermRule.objects.get(pk=done.rule_id)
     assert (rule.term, rule.source, rule.match) == ("sodapass", RuleSource.SUGGESTION, "exact")
     actions = list(AuditEvent.objects.values_list("action", flat=True))
-    assert TermEvent.RULE_ADDED in actions and DiscoveryEvent.SUGGESTION_APPROVED in actions
+    assert TermEvent.RULE_ADDED in actions
+    assert DiscoveryEvent.SUGGESTION_APPROVED in actions
     event = AuditEvent.objects.get(action=DiscoveryEvent.SUGGESTION_APPROVED)
-    assert event.data["tag"] == "sodapass" and event.data["rule_id"] == rule.pk
+    assert event.data["tag"] == "sodapass"
+    assert event.data["rule_id"] == rule.pk
     model = RankingModel.objects.get(name=scoring.RANKING)
     assert model.labels == 1
     # Now blocked: rescoring never suggests it again, and it cannot be reviewed twice.
@@ -188,14 +191,16 @@ def test_rejecting_teaches_and_keeps_the_tag_away_until_its_evidence_grows() -> 
     soda = open_tags()["sodapass"]
     before, _ = scoring.current_weights()
     done = services.reject(soda.pk, actor=staff(ADMIN), reason="an ordinary word")
-    assert done.state == SuggestionState.REJECTED and done.reason == "an ordinary word"
+    assert done.state == SuggestionState.REJECTED
+    assert done.reason == "an ordinary word"
     after, bias = scoring.current_weights()
     for feature in (TagFeature.COOCCURRENCE, TagFeature.ACCOUNT_SHARE, TagFeature.PAGERANK):
         assert after[feature] < before[feature]
     assert after[TagFeature.REMOVED] == before[TagFeature.REMOVED]  # it was 0 for this tag
     assert bias < scoring.DEFAULT_BIAS
     event = AuditEvent.objects.get(action=DiscoveryEvent.SUGGESTION_REJECTED)
-    assert event.data["support"] == 8 and event.data["reason"] == "an ordinary word"
+    assert event.data["support"] == 8
+    assert event.data["reason"] == "an ordinary word"
     services.score_tags(now=NOW)
     assert "sodapass" not in open_tags()
     # A little more evidence is not enough ...
@@ -208,7 +213,8 @@ def test_rejecting_teaches_and_keeps_the_tag_away_until_its_evidence_grows() -> 
     services.update_graph()
     services.score_tags(now=NOW)
     back = open_tags()["sodapass"]
-    assert back.pk != soda.pk and back.support >= 2 * 8
+    assert back.pk != soda.pk
+    assert back.support >= 2 * 8
     assert TagSuggestion.objects.get(pk=soda.pk).state == SuggestionState.REJECTED
 
 

@@ -12,8 +12,8 @@ the same batch in twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
 
@@ -82,8 +82,18 @@ def _take_in(uses: Sequence[reads.HashtagUse], *, before: int) -> None:
         ("account_id", "tag"),
         [(a, t, n, first, last) for (a, t), (n, first, last) in edges.items()],
     )
-    _upsert_sum(TagPair, ("tag_a", "tag_b"), "posts", [(a, b, n) for (a, b), n in pairs.items()])
-    _upsert_sum(TagBucket, ("tag", "bucket"), "uses", [(t, b, n) for (t, b), n in buckets.items()])
+    _upsert_sum(
+        TagPair,
+        (("tag_a", TEXT), ("tag_b", TEXT)),
+        "posts",
+        [(a, b, n) for (a, b), n in pairs.items()],
+    )
+    _upsert_sum(
+        TagBucket,
+        (("tag", TEXT), ("bucket", INTEGER)),
+        "uses",
+        [(t, b, n) for (t, b), n in buckets.items()],
+    )
 
 
 def _bump(table: dict[Any, list[Any]], key: Any, at: datetime) -> None:
@@ -104,45 +114,83 @@ def _chunks(rows: list[tuple[Any, ...]], width: int) -> list[list[tuple[Any, ...
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
-def _execute_values(sql_head: str, sql_tail: str, rows: list[tuple[Any, ...]]) -> None:
+def _execute_values(
+    table: str, columns: Sequence[tuple[str, str]], tail: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT the rows with the ON CONFLICT `tail`: on PostgreSQL one statement whatever the
+    count, its columns as arrays through unnest (a handful of parameters, not one per value:
+    a client-side cursor's cost grows with the placeholders); elsewhere multi-row VALUES, in
+    chunks within the driver's parameter limit."""
     if not rows:
         return
-    width = len(rows[0])
-    one = "(" + ", ".join(["%s"] * width) + ")"
+    q = connection.ops.quote_name
+    names = ", ".join(q(name) for name, _ in columns)
+    head = f"INSERT INTO {q(table)} ({names})"
     with connection.cursor() as cur:
-        for chunk in _chunks(rows, width):
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+            values = [list(column) for column in zip(*rows, strict=True)]
+            # Names are ours and quoted, types from a fixed set; every value is a parameter.
+            sql = f"{head} SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608
+            cur.execute(sql, values)
+            return
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for chunk in _chunks(rows, len(columns)):
             params = [v for row in chunk for v in row]
-            cur.execute(f"{sql_head} VALUES {', '.join([one] * len(chunk))} {sql_tail}", params)
+            cur.execute(f"{head} VALUES {', '.join([one] * len(chunk))} {tail}", params)
+
+
+TEXT, BIGINT, INTEGER, MOMENT = "text", "bigint", "integer", "timestamptz"
 
 
 def _upsert_counted(model: Any, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Rows of (*keys, uses, first_at, last_at): uses add up, first and last widen."""
     table = model._meta.db_table
     q = connection.ops.quote_name
+    q_table = q(table)
     least, greatest = ("MIN", "MAX") if connection.vendor == "sqlite" else ("LEAST", "GREATEST")
-    adapt = connection.ops.adapt_datetimefield_value
-    cols = ", ".join(q(c) for c in (*keys, "uses", "first_at", "last_at"))
+    adapt = _time_adapter()
     prepared = [(*r[:-2], adapt(r[-2]), adapt(r[-1])) for r in rows]
+    columns = [*((k, TEXT) for k in keys), ("uses", BIGINT), ("first_at", MOMENT)]
+    columns.append(("last_at", MOMENT))
     _execute_values(
-        f"INSERT INTO {q(table)} ({cols})",
+        table,
+        columns,
         f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET "
-        f"uses = {q(table)}.uses + excluded.uses, "
-        f"first_at = {least}({q(table)}.first_at, excluded.first_at), "
-        f"last_at = {greatest}({q(table)}.last_at, excluded.last_at)",
+        f"uses = {q_table}.uses + excluded.uses, "
+        f"first_at = {least}({q_table}.first_at, excluded.first_at), "
+        f"last_at = {greatest}({q_table}.last_at, excluded.last_at)",
         prepared,
     )
 
 
+def _time_adapter() -> Callable[[datetime], Any]:
+    """How a moment is passed to the database: as Django stores it on SQLite (UTC, naive,
+    "YYYY-MM-DD HH:MM:SS[.ffffff]"), formatted once per distinct moment (a post's tags share
+    one), and as it is to PostgreSQL."""
+    if connection.vendor != "sqlite":
+        return lambda at: at
+    seen: dict[datetime, str] = {}
+
+    def adapt(at: datetime) -> str:
+        text = seen.get(at)
+        if text is None:
+            text = seen[at] = at.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return text
+
+    return adapt
+
+
 def _upsert_sum(
-    model: Any, keys: tuple[str, ...], counter: str, rows: list[tuple[Any, ...]]
+    model: Any, keys: Sequence[tuple[str, str]], counter: str, rows: list[tuple[Any, ...]]
 ) -> None:
-    """Rows of (*keys, n): the counter adds up."""
+    """Rows of (*keys, n): the counter adds up. `keys` are (column, SQL type)."""
     table = model._meta.db_table
     q = connection.ops.quote_name
-    cols = ", ".join(q(c) for c in (*keys, counter))
     _execute_values(
-        f"INSERT INTO {q(table)} ({cols})",
-        f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET "
+        table,
+        [*keys, (counter, BIGINT)],
+        f"ON CONFLICT ({', '.join(q(k) for k, _ in keys)}) DO UPDATE SET "
         f"{q(counter)} = {q(table)}.{q(counter)} + excluded.{q(counter)}",
         rows,
     )
@@ -150,6 +198,4 @@ def _upsert_sum(
 
 def position() -> int:
     """How far the graph has read the hashtag stream (the last use's pk taken in)."""
-    return (
-        GraphCursor.objects.filter(name=CURSOR).values_list("position", flat=True).first() or 0
-    )
+    return GraphCursor.objects.filter(name=CURSOR).values_list("position", flat=True).first() or 0

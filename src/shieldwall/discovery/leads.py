@@ -41,7 +41,7 @@ from shieldwall.core.actors import SYSTEM
 from shieldwall.discovery.events import DiscoveryEvent
 from shieldwall.discovery.kinds import AccountFeature
 from shieldwall.discovery.models import AccountLead
-from shieldwall.discovery.scoring import PPR_HALF, blocked_tags, graph
+from shieldwall.discovery.scoring import blocked_tags, graph
 from shieldwall.integrations import queries as actions
 from shieldwall.matching import queries as scans
 from shieldwall.reports.categories import Category, CseReason
@@ -54,7 +54,8 @@ log = structlog.get_logger(__name__)
 LEAD_SIGNAL = "discovery_account_lead"  # the case signal the desk shows for these cases
 CANDIDATES = 500  # accounts looked at closely (age, uploads, posts) per round
 KEPT = 200  # leads kept for the desk per round, best first
-MIN_CASE_SCORE = 0.5
+MIN_CASE_SCORE = 0.45
+PPR_HALF = 4.0  # an account's PageRank lift of this many times its degree's share gives 0.5
 UPLOADS_DAYS = 30
 NEW_HALF_DAYS = 14.0
 POSTS_READ = 30  # an account's newest posts read for solicitation
@@ -62,7 +63,7 @@ EVIDENCE_ITEMS = 5
 # Noisy-or weights: how much one feature at 1 alone makes of the score.
 WEIGHTS: dict[str, float] = {
     AccountFeature.PAGERANK: 0.5,
-    AccountFeature.BLOCKED_TAG_SHARE: 0.7,
+    AccountFeature.BLOCKED_TAG_SHARE: 0.8,
     AccountFeature.REMOVED: 0.6,
     AccountFeature.BLOCKED_UPLOADS: 0.7,
     AccountFeature.SOLICITATION: 0.6,
@@ -314,4 +315,3 @@ def find_accounts(*, now: datetime | None = None, max_cases: int | None = None) 
             )
     log.info("discovery.leads", ranked=len(ranked), cases_opened=len(opened))
     return len(opened)
-

@@ -50,7 +50,6 @@ class AccountTag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account_id", "tag"], name="disc_accounttag_unique")
         ]
-        indexes = [models.Index(fields=["tag"], name="disc_accounttag_tag")]
 
     def __str__(self) -> str:
         return f"{self.account_id}#{self.tag}"

@@ -476,4 +476,3 @@ def score_tags(*, now: datetime | None = None) -> int:
         )
     log.info("discovery.scored", open=len(ranked), new=len(fresh))
     return len(ranked)
-

@@ -352,4 +352,3 @@ def post_texts_of_accounts(
         for acct, post_id, text in rows:
             found.setdefault(acct, []).append((post_id, text))
     return found
-
