@@ -154,6 +154,7 @@ def test_each_app_s_collectors_are_found_by_name() -> None:
         "shieldwall.matching.metrics.snapshot_metrics",
         "shieldwall.integrations.metrics.outbox_metrics",
         "shieldwall.cases.metrics.case_metrics",
+        "shieldwall.discovery.metrics.discovery_metrics",
     ]
 
 

@@ -121,3 +121,17 @@ def test_the_worker_runs_the_graph_and_the_scoring() -> None:
     step = names["tag-graph"].step
     assert step is not None
     assert step() == 1
+
+
+def test_metrics_show_the_graph_lag_and_the_suggestions() -> None:
+    from shieldwall.discovery.metrics import discovery_metrics
+
+    def figures() -> dict[str, list[tuple[dict[str, str], float]]]:
+        return {m.name: [(s.labels, s.value) for s in m.samples] for m in discovery_metrics()}
+
+    ingest([post_event("p1", "a1", ["bluefinch", "sodapass"], NOW)])
+    assert figures()["shieldwall_discovery_graph_lag_uses"] == [({}, 2.0)]
+    services.update_graph()
+    found = figures()
+    assert found["shieldwall_discovery_graph_lag_uses"] == [({}, 0.0)]
+    assert ({"state": "open"}, 0.0) in found["shieldwall_discovery_tag_suggestions"]

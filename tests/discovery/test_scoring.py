@@ -19,7 +19,8 @@ from shieldwall.discovery.kinds import SuggestionState, TagFeature
 from shieldwall.discovery.models import RankingModel, TagSuggestion
 from shieldwall.integrations import services as integrations
 from shieldwall.terms.events import TermEvent
-from shieldwall.terms.kinds import RuleSource
+from shieldwall.terms import services as terms
+from shieldwall.terms.kinds import RuleEffect, RuleSource
 from shieldwall.terms.models import TermRule
 from tests.discovery.discovery_support import NOW, block, ingest, post_event, posts, staff
 
@@ -152,6 +153,13 @@ def test_the_graph_is_held_until_it_moves() -> None:
     assert scoring.graph() is not first
 
 
+def test_a_tag_staff_made_an_exception_for_is_never_suggested() -> None:
+    small_world()
+    terms.add_rule(term="SodaPass", actor=cli_actor(), reason="ordinary", effect=RuleEffect.ALLOW)
+    services.score_tags(now=NOW)
+    assert "sodapass" not in open_tags()
+
+
 def test_no_blocked_tags_no_suggestions() -> None:
     ingest(posts("c1", ["sodapass"], 5) + posts("c2", ["sodapass"], 5))
     services.update_graph()
@@ -264,6 +272,13 @@ def test_hostile_review_input_is_refused_clearly() -> None:
         services.approve(soda.pk, actor=lead, reason="ok", match="regex")
     with pytest.raises(NotFound):
         services.approve(10**9, actor=lead, reason="ok")
+    with pytest.raises(NotFound):
+        services.reject(10**30, actor=lead, reason="ok")
+    with pytest.raises(Invalid):
+        services.reject("1; drop table", actor=lead, reason="ok")
+    with pytest.raises(Invalid):
+        services.suggestion("\x00")
+    assert services.suggestion(str(soda.pk)).tag == "sodapass"
     with pytest.raises(Invalid):
         services.suggestions(state="maybe")
     with pytest.raises(Invalid):

@@ -45,6 +45,8 @@ from shieldwall.discovery.models import (
 from shieldwall.integrations import queries as actions
 from shieldwall.subjects import reads
 from shieldwall.terms import services as terms
+from shieldwall.terms.kinds import RuleEffect
+from shieldwall.terms.normalise import term_key
 
 log = structlog.get_logger(__name__)
 
@@ -203,6 +205,14 @@ def blocked_tags(tags: Iterable[str]) -> set[str]:
     return {t for t in tags if matcher.check_tag(t).suppressed}
 
 
+def excepted_tags(tags: Iterable[str]) -> set[str]:
+    """The tags among these that staff made an exception for (an allow rule): staff have
+    already said they are ordinary, so they are never suggested."""
+    matcher = terms.current_matcher()
+    keys = {r.key for r in getattr(matcher, "rules", ()) if r.effect == RuleEffect.ALLOW}
+    return {t for t in tags if term_key(t) in keys} if keys else set()
+
+
 def current_weights() -> tuple[dict[str, float], float]:
     """The ranking's weights by feature and its bias (the defaults until staff reviewed)."""
     row = RankingModel.objects.filter(name=RANKING).first()
@@ -358,6 +368,7 @@ def candidates(*, now: datetime | None = None) -> list[Candidate]:
     approved = set(
         TagSuggestion.objects.filter(state=SuggestionState.APPROVED).values_list("tag", flat=True)
     )
+    approved |= excepted_tags(g.tags)  # never suggested either
     account_counts = np.diff(g.by_tag.indptr)
     scored: list[Candidate] = []
     pool: dict[str, dict[str, float]] = {}
@@ -470,7 +481,7 @@ def score_tags(*, now: datetime | None = None) -> int:
             row.score, row.features, row.evidence = c.score, c.features, c.evidence
             row.support, row.scored_at = c.support, now
             changed.append(row)
-        TagSuggestion.objects.bulk_create(fresh)
+        TagSuggestion.objects.bulk_create(fresh, ignore_conflicts=True)  # another worker
         TagSuggestion.objects.bulk_update(
             changed, ["score", "features", "evidence", "support", "scored_at"], batch_size=200
         )

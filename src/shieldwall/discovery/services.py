@@ -69,10 +69,22 @@ def suggestions(
     return list(rows.order_by(*order)[: _limit(limit)])
 
 
-def suggestion(suggestion_id: int, *, actor: Actor | None = None) -> TagSuggestion:
+def _id(suggestion_id: int | str) -> int:
+    """A suggestion id as the desk or a command may pass it; Invalid unless a whole number."""
+    try:
+        value = int(str(suggestion_id).strip())
+    except ValueError:
+        raise Invalid("bad_id", "a suggestion id is a whole number", field="id") from None
+    if not 1 <= value < 2**63:
+        raise NotFound("no_such_suggestion", f"no suggestion {value}")
+    return value
+
+
+def suggestion(suggestion_id: int | str, *, actor: Actor | None = None) -> TagSuggestion:
     """One suggestion by id (NotFound otherwise)."""
     if actor is not None:
         require(actor, VIEW_DISCOVERY)
+    suggestion_id = _id(suggestion_id)
     found = TagSuggestion.objects.filter(pk=suggestion_id).first()
     if found is None:
         raise NotFound("no_such_suggestion", f"no suggestion {suggestion_id}")
@@ -88,7 +100,8 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _open_for_review(suggestion_id: int) -> TagSuggestion:
+def _open_for_review(suggestion_id: int | str) -> TagSuggestion:
+    suggestion_id = _id(suggestion_id)
     found = TagSuggestion.objects.select_for_update().filter(pk=suggestion_id).first()
     if found is None:
         raise NotFound("no_such_suggestion", f"no suggestion {suggestion_id}")
@@ -98,7 +111,7 @@ def _open_for_review(suggestion_id: int) -> TagSuggestion:
 
 
 def approve(
-    suggestion_id: int,
+    suggestion_id: int | str,
     *,
     actor: Actor,
     reason: str,
@@ -143,7 +156,7 @@ def approve(
     return found
 
 
-def reject(suggestion_id: int, *, actor: Actor, reason: str) -> TagSuggestion:
+def reject(suggestion_id: int | str, *, actor: Actor, reason: str) -> TagSuggestion:
     """Reject a suggested tag: it is not suggested again unless its evidence grows well
     beyond what was rejected (`scoring.RESUGGEST_GROWTH`), the rejection teaches the
     ranking, and it is audited. Needs discovery.review_suggestions."""

@@ -352,3 +352,10 @@ def post_texts_of_accounts(
         for acct, post_id, text in rows:
             found.setdefault(acct, []).append((post_id, text))
     return found
+
+
+def last_hashtag_use() -> int:
+    """The pk of the newest hashtag use (0 when none): how far the stream has come."""
+    from shieldwall.subjects.models import PostHashtag
+
+    return PostHashtag.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
