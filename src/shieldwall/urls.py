@@ -31,6 +31,7 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/", admin.site.urls),
     path("desk/terms/", include("shieldwall.terms.urls")),
+    path("desk/discovery/", include("shieldwall.discovery.urls")),
     path("desk/", include("shieldwall.cases.urls")),
     path(
         "accounts/login/",

@@ -11,3 +11,4 @@ class DiscoveryEvent(EventType):
     SUGGESTION_APPROVED = "tag_suggestion.approve"
     SUGGESTION_REJECTED = "tag_suggestion.reject"
     LEADS_OPENED = "account_leads.open"
+    MEDIA_VIEWED = "tag_suggestion.media_view"  # an example post's media revealed (desk)
