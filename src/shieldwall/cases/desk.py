@@ -28,7 +28,7 @@ from shieldwall.cases.queries import (
     ScanEvidence,
     actions_settling,
 )
-from shieldwall.cases.scan_signals import NEAR_MATCH, REPEATED_BLOCKS
+from shieldwall.cases.scan_signals import DISCOVERY_LEAD, NEAR_MATCH, REPEATED_BLOCKS
 from shieldwall.cases.services import case_origin
 from shieldwall.core.errors import ServiceError
 from shieldwall.core.models import AuditEvent
@@ -57,6 +57,7 @@ SIGNAL_LABELS = {
     "many_reporters": "Many reporters",
     REPEATED_BLOCKS: "Repeated blocked uploads",
     NEAR_MATCH: "Near match to a bank",
+    DISCOVERY_LEAD: "Found by discovery (close to blocked tags)",
 }
 # The tier's short badge beside each case.
 TIER_BADGES: dict[int, str] = {Tier.CSE: "CSE", Tier.NCII: "NCII", Tier.OTHER: "Other"}

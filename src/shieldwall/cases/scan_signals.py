@@ -42,6 +42,8 @@ log = structlog.get_logger(__name__)
 
 REPEATED_BLOCKS = "repeated_blocked_uploads"
 NEAR_MATCH = "near_bank_match"
+# Opened by discovery (an account close to blocked tags), which sits above cases.
+DISCOVERY_LEAD = "discovery_account_lead"
 FILE_BATCH = 500
 IDLE_SECONDS = 0.5
 # A near match scanned without its post waits this long for the platform's media.attached

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from shieldwall.cases import priority
 from shieldwall.cases.events import CaseEvent
+from shieldwall.cases.scan_signals import DISCOVERY_LEAD
 from shieldwall.cases.services import open_case
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM
@@ -51,7 +52,7 @@ from shieldwall.terms.normalise import term_key
 
 log = structlog.get_logger(__name__)
 
-LEAD_SIGNAL = "discovery_account_lead"  # the case signal the desk shows for these cases
+LEAD_SIGNAL = DISCOVERY_LEAD  # the case signal the desk shows for these cases
 CANDIDATES = 500  # accounts looked at closely (age, uploads, posts) per round
 KEPT = 200  # leads kept for the desk per round, best first
 MIN_CASE_SCORE = 0.45
