@@ -1,8 +1,8 @@
 """`make bench`: every benchmark the issues name, each printing its ratio to its baseline.
 
-python -m bench [--only hash,match,index,scan,nearcopy,api,hostile] [--sizes 1000000,10000000]
-               [--queries 1000] [--scan-sizes 1000,1000000,10000000] [--images 200]
-               [--seconds 20] [--database-url URL]
+python -m bench [--only hash,match,index,scan,nearcopy,api,hostile,terms,termsapi,discovery]
+               [--sizes 1000000,10000000] [--queries 1000] [--scan-sizes 1000,1000000,10000000]
+               [--images 200] [--seconds 20] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from pathlib import Path
 def main() -> None:
     """Run the selected benchmarks and save their results under artifacts/bench/."""
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--only", default="hash,match,index,scan,nearcopy,api,hostile")
+    p.add_argument(
+        "--only", default="hash,match,index,scan,nearcopy,api,hostile,terms,termsapi,discovery"
+    )
     p.add_argument("--images", type=int, default=200)
     p.add_argument("--sizes", default="1000000,10000000")
     p.add_argument("--queries", type=int, default=1000)
@@ -73,6 +75,28 @@ def main() -> None:
         print("\n== Hostile media against shieldwall serve, and the cost of decoding in a child ==")
         results["hostile"] = bench_hostile.run(images=min(a.images, 100))
         bench_hostile.report(results["hostile"])
+    if "terms" in only:
+        from bench import bench_terms
+
+        print("\n== Hashtag checks in process, one core, 10,000 rules, vs the stub and a set ==")
+        results["terms"] = bench_terms.run()
+        bench_terms.report(results["terms"])  # type: ignore[arg-type]
+    if "termsapi" in only:
+        from bench import bench_terms_api
+
+        print("\n== POST /api/v1/hashtags/check and /search/check, 16 clients, vs 0 rules ==")
+        for url in ["", a.database_url] if a.database_url else [""]:
+            r = bench_terms_api.run(seconds=a.seconds, database_url=url)
+            bench_terms_api.report(r)
+            results[f"termsapi_{'postgresql' if url else 'sqlite'}"] = r
+    if "discovery" in only:
+        from bench import bench_discovery
+
+        print("\n== Discovery: a community rotating tags, a viral decoy, the graph's rate ==")
+        for url in ["", a.database_url] if a.database_url else [""]:
+            r = bench_discovery.run(database_url=url)
+            bench_discovery.report(r)
+            results[f"discovery_{'postgresql' if url else 'sqlite'}"] = r
     out = Path("artifacts/bench")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
