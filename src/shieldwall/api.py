@@ -138,6 +138,7 @@ def _register_routers() -> None:
     from shieldwall.reports.api import router as reports_router
     from shieldwall.subjects.api import router as events_router
     from shieldwall.subjects.platform_api import router as platform_router
+    from shieldwall.terms.api import router as terms_router
 
     api.add_router("/", matching_router)
     api.add_router("/banks", banks_router)
@@ -145,6 +146,7 @@ def _register_routers() -> None:
     api.add_router("/platform", platform_router)
     api.add_router("/actions", actions_router)
     api.add_router("/", reports_router)
+    api.add_router("/", terms_router)
 
 
 _register_routers()

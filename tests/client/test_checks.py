@@ -1,0 +1,131 @@
+"""The SDK's hashtag and search checks against a real `shieldwall serve`.
+
+Placeholder terms only (`bluefinch`, `velvetmoth`); never a real one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from shieldwall_client import (
+    Client,
+    HashtagCheck,
+    SearchCheck,
+    ShieldwallError,
+    ShieldwallUnavailable,
+)
+from tests.client.live import Live, free_port
+
+pytestmark = pytest.mark.slow
+
+ADD_RULE = """
+import sys, django
+django.setup()
+from shieldwall.core.actors import cli_actor
+from shieldwall.terms.kinds import MatchKind
+from shieldwall.terms.services import add_rule
+term, match = sys.argv[1:3]
+print(add_rule(term=term, match=MatchKind(match), actor=cli_actor(), reason="test").pk)
+"""
+
+
+def add_rule(live: Live, term: str, match: str = "exact") -> int:
+    """Block a term on the server's database, as staff would."""
+    proc = subprocess.run(
+        [sys.executable, "-c", ADD_RULE, term, match],
+        env={**live.sw.env, "DJANGO_SETTINGS_MODULE": "shieldwall.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+def search_client(live: Live, **kwargs: object) -> Client:
+    """A client whose key carries the `search` scope (the live fixture's key does not)."""
+    made = live.sw("apikey", "create", "searcher", "--scope", "search")
+    assert made.code == 0, made.err
+    return Client(live.base_url, api_key=made.out.strip().splitlines()[-1], **kwargs)  # type: ignore[arg-type]
+
+
+def test_check_hashtags_reads_verdicts_rules_and_the_interstitial(live: Live) -> None:
+    rule_id = add_rule(live, "bluefinch")
+    with search_client(live) as sw:
+        results = sw.check_hashtags(["#BlueFinch", "sunsetwalk", "blue", "finch", "coffee"])
+        assert [type(r) for r in results] == [HashtagCheck] * 5
+        assert [r.tag for r in results] == ["#BlueFinch", "sunsetwalk", "blue", "finch", "coffee"]
+        # The term, a tag beside it, the term split over two adjacent tags, and one after.
+        assert [r.suppressed for r in results] == [True, False, True, True, False]
+        first = results[0]
+        assert first.rule is not None
+        assert (first.rule.id, first.rule.term, first.rule.match) == (rule_id, "bluefinch", "exact")
+        assert first.normalized == "bluefinch"
+        assert first.interstitial is not None and first.interstitial.title
+        assert first.interstitial.message
+        assert first.interstitial.links and all(
+            link.label and link.url.startswith("https://") for link in first.interstitial.links
+        )
+        assert results[1].rule is None and results[1].interstitial is None
+        # Nothing suppressed: no interstitial at all.
+        clean = sw.check_hashtags(["sunsetwalk", "coffee"])
+        assert [(r.suppressed, r.rule, r.interstitial) for r in clean] == [(False, None, None)] * 2
+        assert sw.check_hashtags([]) == []
+
+
+def test_check_hashtags_over_the_request_limit_keeps_adjacent_pairs(live: Live) -> None:
+    add_rule(live, "bluefinch")
+    tags = [f"walk{n}" for n in range(250)]
+    tags[99], tags[100] = "blue", "finch"  # split across the first two batches of 100
+    tags[249] = "bluefinch"
+    with search_client(live) as sw:
+        results = sw.check_hashtags(tags)
+    assert [r.tag for r in results] == tags
+    assert [n for n, r in enumerate(results) if r.suppressed] == [99, 100, 249]
+
+
+def test_check_search_reads_the_verdict_and_the_interstitial(live: Live) -> None:
+    rule_id = add_rule(live, "velvetmoth")
+    with search_client(live) as sw:
+        hit = sw.check_search("where is VELVETMOTH today")
+        assert isinstance(hit, SearchCheck)
+        assert hit.suppressed and hit.rule is not None and hit.rule.id == rule_id
+        assert hit.query == "where is VELVETMOTH today"
+        assert "velvetmoth" in hit.normalized.split()
+        assert hit.interstitial is not None and hit.interstitial.links
+        split = sw.check_search("velvet moth")  # two adjacent words read together
+        assert split.suppressed
+        clean = sw.check_search("velvet curtains")
+        assert (clean.suppressed, clean.rule, clean.interstitial) == (False, None, None)
+
+
+def test_checks_refuse_keys_without_the_search_scope_and_bad_input(live: Live) -> None:
+    with live.client() as no_scope:  # scan, lookup, ... but not search
+        with pytest.raises(ShieldwallError) as denied:
+            no_scope.check_search("quietlantern")
+        assert denied.value.status == 403 and denied.value.code == "forbidden"
+        with pytest.raises(ShieldwallError) as denied_tags:
+            no_scope.check_hashtags(["quietlantern"])
+        assert denied_tags.value.status == 403
+    with Client(live.base_url, api_key="sw_not_a_key") as stranger:
+        with pytest.raises(ShieldwallError) as unauth:
+            stranger.check_search("quietlantern")
+        assert unauth.value.status == 401
+    with search_client(live) as sw:
+        with pytest.raises(ValueError, match="longer than 200"):
+            sw.check_hashtags(["a" * 201])
+        with pytest.raises(ValueError, match="longer than 500"):
+            sw.check_search("q" * 501)
+        assert not sw.check_search("q" * 500).suppressed  # the limit itself is fine
+
+
+def test_checks_raise_unavailable_when_nothing_answers() -> None:
+    with Client(f"http://127.0.0.1:{free_port()}", api_key="k", retries=1, backoff=0) as sw:
+        with pytest.raises(ShieldwallUnavailable):
+            sw.check_search("quietlantern")
+        with pytest.raises(ShieldwallUnavailable):
+            sw.check_hashtags(["quietlantern"])
