@@ -65,12 +65,15 @@ def test_check_hashtags_reads_verdicts_rules_and_the_interstitial(live: Live) ->
         assert first.rule is not None
         assert (first.rule.id, first.rule.term, first.rule.match) == (rule_id, "bluefinch", "exact")
         assert first.normalized == "bluefinch"
-        assert first.interstitial is not None and first.interstitial.title
+        assert first.interstitial is not None
+        assert first.interstitial.title
         assert first.interstitial.message
-        assert first.interstitial.links and all(
+        assert first.interstitial.links
+        assert all(
             link.label and link.url.startswith("https://") for link in first.interstitial.links
         )
-        assert results[1].rule is None and results[1].interstitial is None
+        assert results[1].rule is None
+        assert results[1].interstitial is None
         # Nothing suppressed: no interstitial at all.
         clean = sw.check_hashtags(["sunsetwalk", "coffee"])
         assert [(r.suppressed, r.rule, r.interstitial) for r in clean] == [(False, None, None)] * 2
@@ -93,10 +96,13 @@ def test_check_search_reads_the_verdict_and_the_interstitial(live: Live) -> None
     with search_client(live) as sw:
         hit = sw.check_search("where is VELVETMOTH today")
         assert isinstance(hit, SearchCheck)
-        assert hit.suppressed and hit.rule is not None and hit.rule.id == rule_id
+        assert hit.suppressed
+        assert hit.rule is not None
+        assert hit.rule.id == rule_id
         assert hit.query == "where is VELVETMOTH today"
         assert "velvetmoth" in hit.normalized.split()
-        assert hit.interstitial is not None and hit.interstitial.links
+        assert hit.interstitial is not None
+        assert hit.interstitial.links
         split = sw.check_search("velvet moth")  # two adjacent words read together
         assert split.suppressed
         clean = sw.check_search("velvet curtains")
@@ -107,7 +113,8 @@ def test_checks_refuse_keys_without_the_search_scope_and_bad_input(live: Live) -
     with live.client() as no_scope:  # scan, lookup, ... but not search
         with pytest.raises(ShieldwallError) as denied:
             no_scope.check_search("quietlantern")
-        assert denied.value.status == 403 and denied.value.code == "forbidden"
+        assert denied.value.status == 403
+        assert denied.value.code == "forbidden"
         with pytest.raises(ShieldwallError) as denied_tags:
             no_scope.check_hashtags(["quietlantern"])
         assert denied_tags.value.status == 403

@@ -55,7 +55,12 @@ def check_hashtags(request: ApiRequest, body: HashtagsIn) -> dict[str, Any]:
             raise ServiceError("invalid_request", "a tag is at most 200 characters", field="tags")
     verdicts = services.check_tags(body.tags)
     results = [
-        {"tag": v.tag, "suppressed": v.suppressed, "rule": _rule(v.rule), "normalized": v.normalized}
+        {
+            "tag": v.tag,
+            "suppressed": v.suppressed,
+            "rule": _rule(v.rule),
+            "normalized": v.normalized,
+        }
         for v in verdicts
     ]
     suppressed = any(v.suppressed for v in verdicts)
