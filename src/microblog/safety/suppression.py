@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.conf import settings
 
@@ -33,6 +34,7 @@ from shieldwall_client import (
     Interstitial,
     SearchCheck,
     ShieldwallError,
+    ShieldwallUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -159,10 +161,16 @@ def _client() -> Client:
     return client
 
 
-def _failed(what: str, exc: Exception) -> None:
+def _failed(what: str, exc: Exception) -> NoReturn:
+    """Fail closed. Only no answer (ShieldwallUnavailable) pauses the asking for everyone: a
+    refusal of this one input (a 4xx) closes just this page, so no visitor can turn search
+    off for the others with a hostile query."""
     code = getattr(exc, "code", type(exc).__name__)
-    log.warning("%s check failed (%s): search closed for now", what, code)
-    _cache.down_until = time.monotonic() + settings.SUPPRESSION_RETRY_SECONDS
+    if isinstance(exc, ShieldwallUnavailable):
+        log.warning("%s check: Shieldwall unavailable (%s), search closed for now", what, code)
+        _cache.down_until = time.monotonic() + settings.SUPPRESSION_RETRY_SECONDS
+    else:
+        log.warning("%s check refused (%s): this page closed", what, code)
     raise Unavailable(str(code)) from None
 
 
