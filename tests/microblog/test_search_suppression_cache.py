@@ -1,0 +1,52 @@
+"""The in-process cache of check answers: kept for its TTL, bounded, oldest stored dropped.
+
+Pure (no Django settings are read when TTL and size are given); the clock is a counter.
+"""
+
+from __future__ import annotations
+
+from microblog.safety.suppression import Cache, query_hashtags
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_answer_is_kept_for_its_ttl_then_asked_again() -> None:
+    clock = Clock()
+    cache = Cache(ttl=30, size=10, clock=clock)
+    cache.put(("tags", ("bluefinch",)), "answer")
+    clock.now += 29.9
+    assert cache.get(("tags", ("bluefinch",))) == "answer"
+    clock.now += 0.1
+    assert cache.get(("tags", ("bluefinch",))) is None
+    assert len(cache) == 0  # an expired answer is dropped, not kept
+
+
+def test_the_cache_is_bounded_and_drops_the_oldest_stored_first() -> None:
+    cache = Cache(ttl=30, size=3, clock=Clock())
+    for n in range(5):
+        cache.put(n, f"answer {n}")
+    assert len(cache) == 3
+    assert [cache.get(n) for n in range(5)] == [None, None, "answer 2", "answer 3", "answer 4"]
+    cache.put(2, "again")  # stored again: now the newest
+    cache.put(5, "answer 5")
+    assert [cache.get(n) for n in (2, 3, 4, 5)] == ["again", None, "answer 4", "answer 5"]
+
+
+def test_clear_forgets_answers_and_the_outage_pause() -> None:
+    cache = Cache(ttl=30, size=3, clock=Clock())
+    cache.put("k", "v")
+    cache.down_until = 1e12
+    cache.clear()
+    assert cache.get("k") is None
+    assert cache.down_until == 0.0
+
+
+def test_a_querys_hashtags_are_its_hash_words_normalised_in_order() -> None:
+    assert query_hashtags("where #Blue and #finch \uff03Soda plain") == ["blue", "finch", "soda"]
+    assert query_hashtags("no tags here # ##") == []
