@@ -27,11 +27,3 @@ class FiledReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.subject_type}:{self.subject_id}"
-
-    @property
-    def about(self) -> str:
-        """ "@handle's post", "@handle's account" or "#name", for the reporter."""
-        if self.subject_type == "hashtag":
-            return f"#{self.subject_id}"
-        noun = "post" if self.subject_type == "post" else "account"
-        return f"@{self.subject_handle}'s {noun}"

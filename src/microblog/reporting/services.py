@@ -58,11 +58,6 @@ class Subject:
         return self.author.handle if self.author is not None else ""
 
     @property
-    def about(self) -> str:
-        """ "@handle's post", "@handle's account" or "#name": what the reporter is reporting."""
-        return self.handle if self.author is None else f"{self.handle}'s {self.noun}"
-
-    @property
     def noun(self) -> str:
         return self.type if self.type in ("post", "hashtag") else "account"
 
