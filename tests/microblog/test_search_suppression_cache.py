@@ -5,7 +5,8 @@ Pure (no Django settings are read when TTL and size are given); the clock is a c
 
 from __future__ import annotations
 
-from microblog.safety.suppression import Cache, query_hashtags
+from microblog.safety.suppression import HIDDEN, Cache, query_hashtags, shown_interstitial
+from shieldwall_client import HelpLink, Interstitial
 
 
 class Clock:
@@ -50,3 +51,24 @@ def test_clear_forgets_answers_and_the_outage_pause() -> None:
 def test_a_querys_hashtags_are_its_hash_words_normalised_in_order() -> None:
     assert query_hashtags("where #Blue and #finch \uff03Soda plain") == ["blue", "finch", "soda"]
     assert query_hashtags("no tags here # ##") == []
+
+
+def test_only_http_links_of_an_interstitial_are_rendered() -> None:
+    given = Interstitial(
+        title="Hidden",
+        message="Help is available.",
+        links=[
+            HelpLink("Help", "https://example.org/help"),
+            HelpLink("Script", "javascript:alert(1)"),
+            HelpLink("Data", "data:text/html,x"),
+            HelpLink("Relative", "//example.org/x"),
+            HelpLink("Plain", "http://example.org/plain"),
+            HelpLink("No host", "https:///nohost"),
+        ],
+    )
+    shown = shown_interstitial(given)
+    assert [link.label for link in shown.links] == ["Help", "Plain"]  # absolute http(s) only
+    assert (shown.title, shown.message) == ("Hidden", "Help is available.")
+    # No interstitial, or an empty one: Tidepool's own words.
+    assert shown_interstitial(None) == HIDDEN
+    assert shown_interstitial(Interstitial(title="", message="")) == HIDDEN

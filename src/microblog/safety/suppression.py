@@ -21,8 +21,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -174,8 +175,21 @@ def _failed(what: str, exc: Exception) -> NoReturn:
     raise Unavailable(str(code)) from None
 
 
+def shown_interstitial(interstitial: Interstitial | None) -> Interstitial:
+    """The interstitial to render: Shieldwall's (only its http(s) links, so a mistyped or
+    hostile `javascript:` link never reaches a page), or Tidepool's own when none came."""
+    if interstitial is None or not (interstitial.title or interstitial.message):
+        return HIDDEN
+    links = [
+        link
+        for link in interstitial.links
+        if urlsplit(link.url).scheme in ("http", "https") and urlsplit(link.url).netloc
+    ]
+    return replace(interstitial, links=links)
+
+
 def _hidden(interstitial: Interstitial | None) -> Verdict:
-    return Verdict(suppressed=True, interstitial=interstitial or HIDDEN)
+    return Verdict(suppressed=True, interstitial=shown_interstitial(interstitial))
 
 
 def query_hashtags(query: str) -> list[str]:
