@@ -1,4 +1,5 @@
-"""The SDK's hashtag and search checks against a real `shieldwall serve`.
+"""The SDK's hashtag and search checks against a real `shieldwall serve` (and, for broken
+answers the real one never gives, a scripted local server).
 
 Placeholder terms only (`bluefinch`, `velvetmoth`); never a real one.
 """
@@ -18,6 +19,7 @@ from shieldwall_client import (
     ShieldwallUnavailable,
 )
 from tests.client.live import Live, free_port
+from tests.client.scripted import Reply, ScriptedServer, error
 
 pytestmark = pytest.mark.slow
 
@@ -136,3 +138,53 @@ def test_checks_raise_unavailable_when_nothing_answers() -> None:
             sw.check_search("quietlantern")
         with pytest.raises(ShieldwallUnavailable):
             sw.check_hashtags(["quietlantern"])
+
+
+# -- against a scripted server: what the real one does not do on purpose --------------------
+
+
+def _tag_answer(*tags: str, suppressed: bool = False) -> dict[str, object]:
+    return {
+        "results": [
+            {"tag": t, "suppressed": suppressed, "rule": None, "normalized": t} for t in tags
+        ],
+        "interstitial": None,
+    }
+
+
+def test_checks_are_retried_like_reads_on_503(scripted: ScriptedServer) -> None:
+    answer = {"query": "q", "suppressed": False, "rule": None, "normalized": "q"}
+    scripted.script = [error(503, "unavailable", "busy"), Reply(200, answer)]
+    with Client(scripted.url, api_key="k", retries=1, backoff=0) as sw:
+        assert sw.check_search("q").suppressed is False
+    assert [s.path for s in scripted.seen] == ["/api/v1/search/check"] * 2
+    assert scripted.seen[0].json() == {"query": "q"}
+
+
+def test_an_answer_of_the_wrong_shape_is_a_bad_response(scripted: ScriptedServer) -> None:
+    scripted.script = [Reply(200, _tag_answer("one"))]  # two tags sent, one result back
+    with Client(scripted.url, api_key="k", retries=0) as sw:
+        with pytest.raises(ShieldwallError) as short:
+            sw.check_hashtags(["one", "two"])
+        assert short.value.code == "bad_response"
+        scripted.script = [Reply(200, {"suppressed": True})]  # no query, no results
+        with pytest.raises(ShieldwallError) as missing:
+            sw.check_search("q")
+        assert missing.value.code == "bad_response"
+        with pytest.raises(ShieldwallError) as missing_tags:
+            sw.check_hashtags(["one"])
+        assert missing_tags.value.code == "bad_response"
+
+
+def test_a_refusal_is_the_servers_error(scripted: ScriptedServer) -> None:
+    scripted.script = [error(422, "invalid_request", "tags: too many", "tags")]
+    sw = Client(scripted.url, api_key="k", retries=2, backoff=0)
+    with sw, pytest.raises(ShieldwallError) as refused:
+        sw.check_hashtags(["one"])
+    assert (refused.value.status, refused.value.code, refused.value.field) == (
+        422,
+        "invalid_request",
+        "tags",
+    )
+    assert not isinstance(refused.value, ShieldwallUnavailable)
+    assert len(scripted.seen) == 1  # a refusal is not retried
