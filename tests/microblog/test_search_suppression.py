@@ -179,23 +179,30 @@ def test_hostile_tag_and_search_input_gets_a_page_not_an_error(person: Person) -
     assert results(person.get("/search", q=word, tab="latest").text) == [post_id]
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param({"SHIELDWALL_URL": "http://127.0.0.1:{dead}"}, id="unreachable"),
+        pytest.param({"SHIELDWALL_API_KEY": ""}, id="not-configured"),
+    ],
+)
 def test_when_shieldwall_cannot_be_asked_search_and_tags_fail_closed(
-    stack: Stack, person: Person
+    stack: Stack, person: Person, broken: dict[str, str]
 ) -> None:
     tag = "harbour" + uuid.uuid4().hex[:6]
     post_id, _ = person.post(f"boats #{tag}")
     assert post_id
     assert results(person.get("/search", q=tag, tab="latest").text) == [post_id]
     assert tag in trending(person.get("/").text)
-    # A second Tidepool on the same data whose Shieldwall is gone.
+    # A second Tidepool on the same data that cannot ask Shieldwall.
     port = free_port()
     env = {
         **stack.mb_env,
-        "SHIELDWALL_URL": f"http://127.0.0.1:{free_port()}",
+        **{k: v.format(dead=free_port()) for k, v in broken.items()},
         "MICROBLOG_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     down = f"http://127.0.0.1:{port}"
-    log_path = stack.tmp / "microblog-down.log"
+    log_path = stack.tmp / f"microblog-down-{port}.log"
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "microblog", "serve", "--port", str(port), "--workers", "1"],
