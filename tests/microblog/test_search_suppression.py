@@ -169,7 +169,9 @@ def test_report_hashtag_goes_through_the_report_flow(stack: Stack, person: Perso
 def test_hostile_tag_and_search_input_gets_a_page_not_an_error(person: Person) -> None:
     word = "w" + uuid.uuid4().hex[:8]
     post_id, _ = person.post(f"calm {word}")
-    assert person.get("/tag/" + "x" * 300).status_code == 404
+    for name in ("x" * 300, "a%00b", "a%20b", "%E2%80%8B", "2024"):
+        assert person.get(f"/tag/{name}").status_code == 404, name
+        assert person.get(f"/tag/{name}/report").status_code == 404, name
     for q in ("#" * 150, "\u202e\u200b#\u0000x", "q" * 400, "%00", "# # #", "#\u0000"):
         for tab in TABS:
             r = person.get("/search", q=q, tab=tab)

@@ -1,10 +1,13 @@
-"""The in-process cache of check answers: kept for its TTL, bounded, oldest stored dropped.
+"""The pure parts of search suppression: the in-process cache of check answers (kept for
+its TTL, bounded, oldest stored dropped), a query's hashtags, the interstitial's links, and
+which tag page names exist at all.
 
-Pure (no Django settings are read when TTL and size are given); the clock is a counter.
+No Django settings are read when the cache's TTL and size are given; the clock is a counter.
 """
 
 from __future__ import annotations
 
+from microblog.posts.hashtags import is_tag_name
 from microblog.safety.suppression import HIDDEN, Cache, query_hashtags, shown_interstitial
 from shieldwall_client import HelpLink, Interstitial
 
@@ -72,3 +75,10 @@ def test_only_http_links_of_an_interstitial_are_rendered() -> None:
     # No interstitial, or an empty one: Tidepool's own words.
     assert shown_interstitial(None) == HIDDEN
     assert shown_interstitial(Interstitial(title="", message="")) == HIDDEN
+
+
+def test_a_tag_page_name_is_one_a_post_could_carry() -> None:
+    for ok in ("sunsetwalk", "#SunsetWalk", "ok_tag", "blu\u0435finch", "x" * 100):
+        assert is_tag_name(ok), ok
+    for bad in ("", "#", "2024", "x" * 101, "a b", "a\x00b", "a/b", "a\u200bb"):
+        assert not is_tag_name(bad), bad

@@ -148,7 +148,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     """A hashtag's posts. A tag suppressed here (Shieldwall's `suppress_hashtag`) shows
     nothing; one Shieldwall's check suppresses shows its interstitial and nothing; when the
     check cannot be made, "search is unavailable" and nothing (fail closed)."""
-    if len(hashtags.normalise(name)) > hashtags.MAX_TAG_LENGTH:  # no post can carry it
+    if not hashtags.is_tag_name(name):  # no post can carry it
         raise Http404
     page = feeds.tag_page(name, viewer_profile(request))
     verdict = suppression.SHOWN if page.suppressed else suppression.check_tag(page.name)
@@ -175,9 +175,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if tab not in feeds.SEARCH_TABS:
         tab = "top"
     verdict = suppression.check_query(query) if query else suppression.SHOWN
-    results = feeds.search(query, tab, viewer_profile(request)) if query else None
     page: Page | None = None
-    if results is not None and not verdict.suppressed:
+    if query and not verdict.suppressed:  # a suppressed query is not even run
+        results = feeds.search(query, tab, viewer_profile(request))
         page = _page(request, results) if tab == "people" else _posts_page(request, results)
     return render(
         request,

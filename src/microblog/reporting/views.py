@@ -102,10 +102,9 @@ def report_account(request: HttpRequest, handle: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_hashtag(request: HttpRequest, name: str) -> HttpResponse:
     """A hashtag page's "Report hashtag" (a suppressed tag may be reported too)."""
-    name = hashtags.normalise(name)
-    if len(name) > hashtags.MAX_TAG_LENGTH:
+    if not hashtags.is_tag_name(name):
         raise Http404
-    tag = get_object_or_404(Hashtag, name=name)
+    tag = get_object_or_404(Hashtag, name=hashtags.normalise(name))
     return _flow_page(request, services.hashtag_subject(tag.name))
 
 
