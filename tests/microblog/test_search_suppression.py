@@ -8,6 +8,7 @@ are kept 30 s in process, so each test blocks its own term.
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import uuid
 import httpx
 import pytest
 
+from shieldwall_client import Client
 from tests.microblog.stack import Person, Stack, free_port, wait_http
 from tests.microblog.suppression_support import (
     INTERSTITIAL,
@@ -49,18 +51,27 @@ def test_a_blocked_tag_shows_the_interstitial_on_every_tab_and_its_page(
     queries = ("#bluefinch", "bluefinch", f"{word} bluefinch", "#BlueFinch", f"#{word} #bluefinch")
     for query in queries:
         hidden_everywhere(person, query, [text_id, photo_id])
-    page = person.get("/search", q="bluefinch", tab="people").text
+    page = html.unescape(person.get("/search", q="bluefinch", tab="people").text)
     # The interstitial is Shieldwall's: its title, message and help links.
-    assert "These results are hidden" in page
-    assert 'href="https://example.org/help"' in page
+    with Client(stack.sw_url, api_key=stack.api_key) as sdk:
+        given = sdk.check_search("bluefinch").interstitial
+    assert given is not None
+    assert given.title in page
+    assert given.message in page
+    assert given.links
+    for link in given.links:
+        assert f'href="{link.url}"' in page
+        assert link.label in page
 
-    # The same words without the term: results, and the blocked tag is text, not a link.
+    # The same words without the term are an ordinary search. Posts carrying the tag are
+    # left out once Shieldwall's `suppress_hashtag` for it arrives; until then they are
+    # shown with the tag as plain text, never a link.
+    ordinary_id, _ = person.post(f"just {word}")
     shown = person.get("/search", q=word, tab="latest").text
     assert INTERSTITIAL not in shown
-    assert set(results(shown)) >= {text_id, photo_id}
-    assert "#bluefinch" in shown
+    assert ordinary_id in results(shown)
+    assert set(results(shown)) <= {ordinary_id, text_id, photo_id}
     assert 'href="/tag/bluefinch"' not in shown
-    assert photo_id in results(person.get("/search", q=word, tab="photos").text)
 
     for name in ("bluefinch", "BLUEFINCH"):
         tag = person.get(f"/tag/{name}")

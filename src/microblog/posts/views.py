@@ -151,7 +151,8 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     if not hashtags.is_tag_name(name):  # no post can carry it
         raise Http404
     page = feeds.tag_page(name, viewer_profile(request))
-    verdict = suppression.SHOWN if page.suppressed else suppression.check_tag(page.name)
+    # Asked even when suppressed here, so the page shows Shieldwall's help, not just nothing.
+    verdict = suppression.check_tag(page.name)
     if verdict.suppressed:
         page = feeds.TagPage(name=page.name, suppressed=True, posts=page.posts.none())
     return render(
