@@ -42,6 +42,12 @@ SHIELDWALL_URL = os.environ.get("SHIELDWALL_URL", "").rstrip("/")
 SHIELDWALL_API_KEY = os.environ.get("SHIELDWALL_API_KEY", "")
 SHIELDWALL_WEBHOOK_SECRET = os.environ.get("SHIELDWALL_WEBHOOK_SECRET", "")
 SHIELDWALL_TIMEOUT = float(os.environ.get("MICROBLOG_SHIELDWALL_TIMEOUT", "30"))
+# Search and hashtag checks (microblog/safety/suppression.py): how long an answer is kept,
+# how many are kept, how long a page waits for Shieldwall, how long to pause after a failure.
+SUPPRESSION_CACHE_SECONDS = float(os.environ.get("MICROBLOG_SUPPRESSION_CACHE_SECONDS", "30"))
+SUPPRESSION_CACHE_SIZE = int(os.environ.get("MICROBLOG_SUPPRESSION_CACHE_SIZE", "10000"))
+SUPPRESSION_TIMEOUT = float(os.environ.get("MICROBLOG_SUPPRESSION_TIMEOUT", "3"))
+SUPPRESSION_RETRY_SECONDS = float(os.environ.get("MICROBLOG_SUPPRESSION_RETRY_SECONDS", "5"))
 # How long the report flow's step tree is reused before it is fetched again (seconds).
 REPORT_FLOW_TTL = float(os.environ.get("MICROBLOG_REPORT_FLOW_TTL", "60"))
 # How long a report's status on "Your reports" is reused before Shieldwall is asked again.

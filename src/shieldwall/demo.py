@@ -77,10 +77,12 @@ def _ensure_api_key(state: dict[str, Any]) -> str:
     from shieldwall.core.models import ApiKey
     from shieldwall.core.roles import DEFAULT_SCOPES
     from shieldwall.subjects.permissions import CONFIGURE_PLATFORM
+    from shieldwall.terms.permissions import CHECK_TERMS
 
     key = state.get("api_key", "")
     known = authenticate(key) if key else None
-    if known is not None and known.can(CONFIGURE_PLATFORM):
+    # A key saved before search checks existed lacks the `search` scope: make a new one.
+    if known is not None and known.can(CONFIGURE_PLATFORM) and known.can(CHECK_TERMS):
         return str(key)
     name = f"demo-microblog-{ApiKey.objects.filter(name__startswith='demo-microblog').count() + 1}"
     _, secret = create_api_key(name=name, actor=cli_actor(), scopes=(*DEFAULT_SCOPES, "platform"))

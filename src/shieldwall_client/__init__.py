@@ -1,5 +1,5 @@
 """Shieldwall's Python SDK: scan media, send events, register links, take actions, report,
-verify webhooks.
+check hashtags and searches, verify webhooks.
 
 Published on its own; it depends on httpx only and imports nothing of the server.
 """
@@ -32,13 +32,18 @@ from shieldwall_client.models import (
     Frame,
     Hashes,
     HashRow,
+    HashtagCheck,
+    HelpLink,
+    Interstitial,
     InvalidPath,
     Match,
     PlatformProfile,
     Report,
     ReportFlow,
     ScanResult,
+    SearchCheck,
     Subject,
+    TermRule,
 )
 from shieldwall_client.webhooks import verify_webhook
 
@@ -60,15 +65,20 @@ __all__ = [
     "Frame",
     "HashRow",
     "Hashes",
+    "HashtagCheck",
+    "HelpLink",
+    "Interstitial",
     "InvalidPath",
     "Match",
     "PlatformProfile",
     "Report",
     "ReportFlow",
     "ScanResult",
+    "SearchCheck",
     "ShieldwallError",
     "ShieldwallUnavailable",
     "Subject",
+    "TermRule",
     "WebhookSignatureError",
     "__version__",
     "events",

@@ -25,10 +25,12 @@ from shieldwall_client.models import (
     EventsResult,
     Frame,
     HashRow,
+    HashtagCheck,
     PlatformProfile,
     Report,
     ReportFlow,
     ScanResult,
+    SearchCheck,
 )
 
 Media = bytes | str | os.PathLike[str] | IO[bytes]
@@ -37,6 +39,9 @@ ReportSubject = Literal["post", "account", "hashtag"]
 T = TypeVar("T")
 
 MAX_EVENTS_PER_REQUEST = 1000
+MAX_TAGS_PER_REQUEST = 100  # the API's limit; longer lists go in overlapping batches
+MAX_TAG_LENGTH = 200
+MAX_QUERY_LENGTH = 500
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_BACKOFF_SECONDS = 30.0
 # Failures where the request never reached the server: safe to retry any call.
@@ -414,6 +419,50 @@ class Client:
         """A report this key submitted, with its status, to tell the reporter."""
         response = self._send("GET", f"reports/{quote(report_id, safe='')}", idempotent=True)
         return self._read(response, Report.from_json)
+
+    # -- hashtag and search checks --------------------------------------------------------
+
+    def check_hashtags(self, tags: Sequence[str]) -> list[HashtagCheck]:
+        """Whether each tag is suppressed, in the order given; adjacent tags are also read
+        together, so give a post's tags (or a query's) in their order.
+
+        No tags: no call. More than 100 go in batches of 100 that overlap by one tag, so no
+        adjacent pair is missed (the tag in both batches is suppressed if either says so).
+        A tag longer than 200 characters raises ValueError before anything is sent.
+        """
+        names = [str(t) for t in tags]
+        for n, tag in enumerate(names):
+            if len(tag) > MAX_TAG_LENGTH:
+                raise ValueError(f"tag {n} is longer than {MAX_TAG_LENGTH} characters")
+        results: list[HashtagCheck] = []
+        start = 0
+        while start < len(names):
+            chunk = names[start : start + MAX_TAGS_PER_REQUEST]
+            response = self._send("POST", "hashtags/check", idempotent=True, json={"tags": chunk})
+            page = self._read(response, HashtagCheck.list_from_json)
+            if len(page) != len(chunk):
+                raise ShieldwallError(
+                    response.status_code,
+                    "bad_response",
+                    f"{len(chunk)} tags were checked but {len(page)} results came back",
+                )
+            if results and start < len(results):  # the overlapping tag: suppressed wins
+                if page[0].suppressed and not results[-1].suppressed:
+                    results[-1] = page[0]
+                page = page[1:]
+            results.extend(page)
+            if start + MAX_TAGS_PER_REQUEST >= len(names):
+                break
+            start += MAX_TAGS_PER_REQUEST - 1
+        return results
+
+    def check_search(self, query: str) -> SearchCheck:
+        """Whether a free-text search query is suppressed, with the interstitial to show
+        instead of results when it is. A query longer than 500 characters raises ValueError."""
+        if len(query) > MAX_QUERY_LENGTH:
+            raise ValueError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+        response = self._send("POST", "search/check", idempotent=True, json={"query": query})
+        return self._read(response, SearchCheck.from_json)
 
     # -- transport -------------------------------------------------------------------------
 

@@ -552,3 +552,108 @@ class Report:
             decided_at=parse_time(decided) if decided else None,
             created=created,
         )
+
+
+# -- hashtag and search checks ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermRule:
+    """The rule behind a suppression: its id, the term as staff wrote it, and how it matches
+    ("exact", "contains" or "near")."""
+
+    id: int
+    term: str
+    match: str
+
+    @classmethod
+    def from_json(cls, d: Json) -> TermRule:
+        return cls(id=int(d["id"]), term=str(d["term"]), match=str(d["match"]))
+
+
+@dataclass(frozen=True)
+class HelpLink:
+    """A help or reporting resource shown on the interstitial."""
+
+    label: str
+    url: str
+
+    @classmethod
+    def from_json(cls, d: Json) -> HelpLink:
+        return cls(label=str(d["label"]), url=str(d["url"]))
+
+
+@dataclass(frozen=True)
+class Interstitial:
+    """What to show instead of results: a title, a short message, and help links."""
+
+    title: str
+    message: str
+    links: list[HelpLink] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, d: Json) -> Interstitial:
+        return cls(
+            title=str(d.get("title") or ""),
+            message=str(d.get("message") or ""),
+            links=[HelpLink.from_json(link) for link in d.get("links") or ()],
+        )
+
+
+def _opt_rule(value: Any) -> TermRule | None:
+    return TermRule.from_json(value) if value else None
+
+
+@dataclass(frozen=True)
+class HashtagCheck:
+    """The verdict on one hashtag: suppressed or not, the rule, and the normalised form.
+
+    `interstitial` is the answer's interstitial, set on suppressed tags only: show it
+    instead of the tag's posts.
+    """
+
+    tag: str
+    suppressed: bool
+    rule: TermRule | None
+    normalized: str
+    interstitial: Interstitial | None = None
+
+    @classmethod
+    def from_json(cls, d: Json, interstitial: Interstitial | None = None) -> HashtagCheck:
+        suppressed = bool(d["suppressed"])
+        return cls(
+            tag=str(d["tag"]),
+            suppressed=suppressed,
+            rule=_opt_rule(d.get("rule")),
+            normalized=str(d.get("normalized") or ""),
+            interstitial=interstitial if suppressed else None,
+        )
+
+    @classmethod
+    def list_from_json(cls, d: Json) -> list[HashtagCheck]:
+        """The results of one `POST /hashtags/check` answer, in the order the tags were sent."""
+        raw = d.get("interstitial")
+        interstitial = Interstitial.from_json(raw) if raw else None
+        return [cls.from_json(r, interstitial) for r in d["results"]]
+
+
+@dataclass(frozen=True)
+class SearchCheck:
+    """The verdict on one search query; when suppressed, show `interstitial` and no results."""
+
+    query: str
+    suppressed: bool
+    rule: TermRule | None
+    normalized: str
+    interstitial: Interstitial | None = None
+
+    @classmethod
+    def from_json(cls, d: Json) -> SearchCheck:
+        raw = d.get("interstitial")
+        return cls(
+            query=str(d["query"]),
+            suppressed=bool(d["suppressed"]),
+            rule=_opt_rule(d.get("rule")),
+            normalized=str(d.get("normalized") or ""),
+            interstitial=Interstitial.from_json(raw) if raw else None,
+        )

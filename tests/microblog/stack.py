@@ -187,7 +187,7 @@ def running_stack(tmp: Path, *, webhooks: bool = True) -> Iterator[Stack]:
             "create",
             "microblog",
             "--scope",
-            "scan,lookup,events,reports,actions,platform",
+            "scan,lookup,events,reports,actions,platform,search",
         )
         assert key_run.code == 0, key_run.err
         api_key = key_run.out.strip().splitlines()[-1]

@@ -14,8 +14,9 @@ from microblog.accounts import services
 from microblog.accounts.forms import SignUpForm
 from microblog.accounts.models import Block, Profile
 from microblog.accounts.services import SignUpError, sign_up
-from microblog.posts import feeds
+from microblog.posts import feeds, hashtags
 from microblog.posts.context import viewer_profile
+from microblog.safety import suppression
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -47,6 +48,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     if blocked or blocks_viewer:
         shown = shown.none()
     posts = Paginator(shown, 20).get_page(request.GET.get("page"))
+    suppression.prefetch_posts([hashtags.tags_in_text(p.text) for p in posts])
     return render(
         request,
         "microblog/profile.html",

@@ -61,22 +61,35 @@ def tag_page(name: str, viewer: Profile | None = None) -> TagPage:
     return TagPage(name=name, suppressed=False, posts=posts)
 
 
+def _shown_tags() -> QuerySet[Hashtag]:
+    """Tags not suppressed here, on visible, unlimited posts (annotate to count the uses)."""
+    return Hashtag.objects.filter(suppressed_at__isnull=True).filter(
+        posts__removed_at__isnull=True,
+        posts__deleted_at__isnull=True,
+        posts__author__suspended_at__isnull=True,
+        posts__held_for_review=False,
+        posts__limited_at__isnull=True,
+    )
+
+
 def trending_tags(limit: int = 8) -> list[str]:
-    """The most used tags on visible, unlimited posts that are not suppressed."""
+    """The most used tags on visible, unlimited posts that are not suppressed here (the
+    candidates: the page shows those Shieldwall's checks let through, `views.trending`)."""
+    rows = _shown_tags().annotate(n=Count("posts")).order_by("-n", "name")
+    return list(rows.values_list("name", flat=True)[:limit])
+
+
+def tags_starting(prefix: str, limit: int = 8) -> list[str]:
+    """The most used shown tags whose name starts with the prefix (a normalised tag name)."""
+    if not prefix:
+        return []
     rows = (
-        Hashtag.objects.filter(suppressed_at__isnull=True)
-        .filter(
-            posts__removed_at__isnull=True,
-            posts__deleted_at__isnull=True,
-            posts__author__suspended_at__isnull=True,
-            posts__held_for_review=False,
-            posts__limited_at__isnull=True,
-        )
+        _shown_tags()
+        .filter(name__startswith=prefix)
         .annotate(n=Count("posts"))
         .order_by("-n", "name")
-        .values_list("name", flat=True)[:limit]
     )
-    return list(rows)
+    return list(rows.values_list("name", flat=True)[:limit])
 
 
 def _terms(query: str) -> list[str]:

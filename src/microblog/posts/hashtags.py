@@ -8,7 +8,9 @@ import unicodedata
 # A tag starts after a non-word character (or the start) so "a#b" and URLs' fragments are
 # not tags; it is letters, digits and underscores, and must hold at least one letter.
 _TAG = re.compile(r"(?<![\w&/#])[#\uff03](\w{1,100})", re.UNICODE)
+_NAME = re.compile(r"\w{1,100}", re.UNICODE)
 MAX_TAGS = 30
+MAX_TAG_LENGTH = 100  # the longest tag a post can carry (the pattern's limit)
 HASH_SIGNS = ("#", "\uff03")  # the ASCII and the full-width number sign
 
 
@@ -44,3 +46,14 @@ def split_for_display(text: str) -> list[tuple[str, str | None]]:
     if last < len(text):
         pieces.append((text[last:], None))
     return pieces
+
+
+def is_tag_name(name: str) -> bool:
+    """Whether a tag page's name (with or without `#`) is one a post could carry."""
+    tag = normalise(name)
+    return bool(_NAME.fullmatch(tag)) and any(ch.isalpha() for ch in tag)
+
+
+def tags_in_text(text: str) -> list[str]:
+    """The distinct tags of the text as `split_for_display` links them, in their order."""
+    return list(dict.fromkeys(tag for _, tag in split_for_display(text) if tag))

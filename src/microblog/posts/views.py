@@ -4,25 +4,42 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_POST
 
-from microblog.posts import feeds, services, storage
+from microblog.posts import feeds, hashtags, services, storage
 from microblog.posts.context import viewer_profile
 from microblog.posts.forms import ComposeForm
 from microblog.posts.models import Media, Post
+from microblog.safety import suppression
 from microblog.safety.scanning import UploadRefused
 
 PAGE_SIZE = 20
+TRENDING = 8
+MAX_SUGGEST_QUERY = 200
+SUGGESTIONS = 8
 DRAFT = "compose_draft"  # what was typed into a post that was not published
 MAX_DRAFT = 2000
 
 
-def _page(request: HttpRequest, items: object) -> object:
+def _page(request: HttpRequest, items: object) -> Page:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+
+
+def _posts_page(request: HttpRequest, posts: object) -> Page:
+    """A page of posts whose tags were checked in one call (a suppressed tag is not linked)."""
+    page = _page(request, posts)
+    suppression.prefetch_posts([hashtags.tags_in_text(p.text) for p in page])
+    return page
+
+
+def trending() -> list[str]:
+    """The trending tags that no check suppresses (none while Shieldwall cannot be asked)."""
+    return suppression.allowed_tags(feeds.trending_tags(3 * TRENDING))[:TRENDING]
 
 
 @require_GET
@@ -32,14 +49,14 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "microblog/home.html",
         {
-            "page": _page(
+            "page": _posts_page(
                 request,
                 feeds.home_timeline(
                     signed_in=request.user.is_authenticated, viewer=viewer_profile(request)
                 ),
             ),
             "form": ComposeForm(initial=request.session.pop(DRAFT, None)),
-            "trending": feeds.trending_tags(),
+            "trending": trending(),
         },
     )
 
@@ -128,23 +145,41 @@ def delete_post(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
-    """A hashtag's posts; a suppressed tag shows nothing."""
+    """A hashtag's posts. A tag suppressed here (Shieldwall's `suppress_hashtag`) shows
+    nothing; one Shieldwall's check suppresses shows its interstitial and nothing; when the
+    check cannot be made, "search is unavailable" and nothing (fail closed)."""
+    if not hashtags.is_tag_name(name):  # no post can carry it
+        raise Http404
     page = feeds.tag_page(name, viewer_profile(request))
+    # Asked even when suppressed here, so the page shows Shieldwall's help, not just nothing.
+    verdict = suppression.check_tag(page.name)
+    if verdict.suppressed:
+        page = feeds.TagPage(name=page.name, suppressed=True, posts=page.posts.none())
     return render(
         request,
         "microblog/tag.html",
-        {"tag": page, "page": _page(request, page.posts)},
+        {
+            "tag": page,
+            "verdict": verdict,
+            "page": None if page.suppressed else _posts_page(request, page.posts),
+        },
     )
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    """Search with tabs Top, Latest, Photos, Videos and People."""
+    """Search with tabs Top, Latest, Photos, Videos and People. Every tab asks Shieldwall
+    first: a suppressed query shows the interstitial and no results on any tab (and when it
+    cannot be asked, "search is unavailable" and no results)."""
     query = request.GET.get("q", "").strip()[:200]
     tab = request.GET.get("tab", "top")
     if tab not in feeds.SEARCH_TABS:
         tab = "top"
-    results = feeds.search(query, tab, viewer_profile(request)) if query else None
+    verdict = suppression.check_query(query) if query else suppression.SHOWN
+    page: Page | None = None
+    if query and not verdict.suppressed:  # a suppressed query is not even run
+        results = feeds.search(query, tab, viewer_profile(request))
+        page = _page(request, results) if tab == "people" else _posts_page(request, results)
     return render(
         request,
         "microblog/search.html",
@@ -152,9 +187,45 @@ def search(request: HttpRequest) -> HttpResponse:
             "query": query,
             "tab": tab,
             "tabs": [(t, feeds.TAB_LABELS[t]) for t in feeds.SEARCH_TABS],
-            "page": _page(request, results) if results is not None else None,
+            "verdict": verdict,
+            "page": page,
         },
     )
+
+
+@require_GET
+def suggest(request: HttpRequest) -> JsonResponse:
+    """Autocomplete for the search boxes: `{"suggestions": [{"tag", "label", "url"}]}`, the
+    most used tags starting with the last word typed. Nothing when what was typed is itself
+    suppressed (or cannot be checked), and never a tag a check suppresses."""
+    raw = request.GET.get("q", "")
+    if len(raw) > MAX_SUGGEST_QUERY:
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "too_long",
+                    "message": f"q is at most {MAX_SUGGEST_QUERY} characters",
+                    "field": "q",
+                }
+            },
+            status=422,
+        )
+    query = raw.strip()
+    words = query.split()
+    prefix = hashtags.normalise(words[-1]) if words else ""
+    names: list[str] = []
+    if prefix and not suppression.check_query(query).suppressed:
+        candidates = feeds.tags_starting(prefix, 2 * SUGGESTIONS)
+        names = suppression.allowed_tags(candidates)[:SUGGESTIONS]
+    response = JsonResponse(
+        {
+            "suggestions": [
+                {"tag": n, "label": f"#{n}", "url": reverse("tag", args=[n])} for n in names
+            ]
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET

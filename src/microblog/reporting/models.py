@@ -13,7 +13,7 @@ class FiledReport(models.Model):
     reporter = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="filed_reports")
     report_id = models.CharField(max_length=60, unique=True, help_text="Shieldwall's report id")
     idempotency_key = models.CharField(max_length=200, unique=True)
-    subject_type = models.CharField(max_length=10)  # post | account
+    subject_type = models.CharField(max_length=10)  # post | account | hashtag
     subject_id = models.CharField(max_length=200)
     subject_handle = models.CharField(max_length=30)
     has_media = models.BooleanField(default=False)

@@ -37,11 +37,11 @@ IN_REVIEW = "In review"
 
 @dataclass(frozen=True)
 class Subject:
-    """What is being reported: a post or an account, with what the flow needs to know."""
+    """What is being reported: a post, an account or a hashtag, with what the flow needs."""
 
-    type: str  # "post" | "account"
-    id: str  # the opaque id Shieldwall knows it by
-    author: Profile
+    type: str  # "post" | "account" | "hashtag"
+    id: str  # the opaque id Shieldwall knows it by (a hashtag: its normalised name)
+    author: Profile | None  # None for a hashtag
     url: str
     back_url: str
     has_media: bool = False
@@ -49,11 +49,17 @@ class Subject:
 
     @property
     def handle(self) -> str:
-        return f"@{self.author.handle}"
+        """How the flow's prompts name it: "@handle", or "#name" for a hashtag."""
+        return f"@{self.author.handle}" if self.author is not None else f"#{self.id}"
+
+    @property
+    def account_handle(self) -> str:
+        """The account's handle (without "@"), "" for a hashtag."""
+        return self.author.handle if self.author is not None else ""
 
     @property
     def noun(self) -> str:
-        return "post" if self.type == "post" else "account"
+        return self.type if self.type in ("post", "hashtag") else "account"
 
 
 def post_subject(post: Post) -> Subject:
@@ -80,8 +86,22 @@ def account_subject(profile: Profile) -> Subject:
     )
 
 
+def hashtag_subject(name: str) -> Subject:
+    """A hashtag, by its normalised name (the platform's profile links it as /tag/{name})."""
+    return Subject(
+        type="hashtag",
+        id=name,
+        author=None,
+        url=settings.PUBLIC_URL + reverse("tag", args=[name]),
+        back_url=reverse("tag", args=[name]),
+    )
+
+
 def candidate_posts(subject: Subject) -> list[Post]:
-    """The account's recent visible posts that may be added to the report ("Add another post")."""
+    """The account's recent visible posts that may be added to the report ("Add another post");
+    none for a hashtag."""
+    if subject.author is None:
+        return []
     posts = Post.objects.visible().filter(author=subject.author).prefetch_related("media")
     if subject.post is not None:
         posts = posts.exclude(pk=subject.post.pk)
@@ -159,7 +179,7 @@ def submit(
         idempotency_key=key,
         subject_type=subject.type,
         subject_id=subject.id,
-        subject_handle=subject.handle,
+        subject_handle=subject.handle if subject.author is not None else "",
         subject_url=subject.url,
         has_media=subject.has_media,
         path=list(path),
@@ -176,7 +196,7 @@ def submit(
                     "idempotency_key": key,
                     "subject_type": subject.type,
                     "subject_id": subject.id,
-                    "subject_handle": subject.author.handle,
+                    "subject_handle": subject.account_handle,
                     "has_media": subject.has_media,
                     "reason": (reason or _humanise(report.category))[:200],
                     "status": report.status,

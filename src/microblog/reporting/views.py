@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from microblog.accounts.models import Profile
 from microblog.accounts.services import relation
+from microblog.posts import hashtags
 from microblog.posts.context import viewer_profile
-from microblog.posts.models import Post
+from microblog.posts.models import Hashtag, Post
 from microblog.reporting import flows, services
 from microblog.reporting.models import FiledReport
 from microblog.reporting.services import ReviewInput, Subject
@@ -95,6 +96,16 @@ def report_account(request: HttpRequest, handle: str) -> HttpResponse:
     """A profile's "Report account"."""
     profile = get_object_or_404(Profile, handle=handle.lower(), suspended_at__isnull=True)
     return _flow_page(request, services.account_subject(profile))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_hashtag(request: HttpRequest, name: str) -> HttpResponse:
+    """A hashtag page's "Report hashtag" (a suppressed tag may be reported too)."""
+    if not hashtags.is_tag_name(name):
+        raise Http404
+    tag = get_object_or_404(Hashtag, name=hashtags.normalise(name))
+    return _flow_page(request, services.hashtag_subject(tag.name))
 
 
 def _flow_page(request: HttpRequest, subject: Subject) -> HttpResponse:
@@ -254,10 +265,16 @@ def your_reports(request: HttpRequest) -> HttpResponse:
             "filed": r,
             "label": services.status_label(r.status),
             "decided": r.status in services.STATUS_LABELS,
-            "url": reverse("post", args=[r.subject_id])
-            if r.subject_type == "post"
-            else reverse("profile", args=[r.subject_handle]),
+            "url": _subject_url(r),
         }
         for r in reports
     ]
     return render(request, "microblog/your_reports.html", {"rows": rows, "fresh": fresh})
+
+
+def _subject_url(filed: FiledReport) -> str:
+    if filed.subject_type == "post":
+        return reverse("post", args=[filed.subject_id])
+    if filed.subject_type == "hashtag":
+        return reverse("tag", args=[filed.subject_id])
+    return reverse("profile", args=[filed.subject_handle])

@@ -156,7 +156,8 @@ def seed_reports() -> list[Seeded]:
         if plan.extra_posts:
             more = candidate_posts(subject)[: plan.extra_posts]
             fields["additional_posts"] = [p.public_id for p in more]
-        reporters = [p for p in people if p.pk != subject.author.pk][: plan.reporters]
+        author_pk = subject.author.pk if subject.author is not None else None
+        reporters = [p for p in people if p.pk != author_pk][: plan.reporters]
         for n, reporter in enumerate(reporters):
             form_key = f"demo-seed-{plan.key}-{n}"
             if not FiledReport.objects.filter(

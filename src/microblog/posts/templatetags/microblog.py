@@ -14,16 +14,20 @@ from microblog.accounts.models import Profile
 from microblog.posts import hashtags
 from microblog.posts.menus import MenuItem, post_menu
 from microblog.posts.models import Post
+from microblog.safety import suppression
 
 register = template.Library()
 
 
 @register.filter
 def linkify(text: str) -> SafeString:
-    """Post text, escaped, with each hashtag linked to its page."""
+    """Post text, escaped, with each hashtag linked to its page; a tag a check suppresses
+    is plain text (no link)."""
     out = []
-    for piece, tag in hashtags.split_for_display(text):
-        if tag is None:
+    pieces = hashtags.split_for_display(text)
+    hidden = suppression.suppressed_in_text(list(dict.fromkeys(t for _, t in pieces if t)))
+    for piece, tag in pieces:
+        if tag is None or tag in hidden:
             out.append(escape(piece))
         else:
             out.append(
