@@ -39,6 +39,8 @@ COMMANDS = {
     "staff",
     "audit",
     "jobs",
+    "hashtag",
+    "search",
 }
 
 
@@ -65,6 +67,7 @@ def test_each_app_with_commands_adds_them_from_its_commands_module() -> None:
         "shieldwall.core.commands",
         "shieldwall.banks.commands",
         "shieldwall.matching.commands",
+        "shieldwall.terms.commands",
         "shieldwall.integrations.commands",
     ]
 

@@ -61,6 +61,9 @@ def test_the_installed_apps_declare_the_worker_jobs() -> None:
         "compact-snapshots": PERIODIC,
         "refused-follow-up": PERIODIC,
         "tag-sweep": LOOP,
+        "tag-graph": LOOP,
+        "tag-suggestions": PERIODIC,
+        "account-leads": PERIODIC,
     }
 
 
