@@ -101,9 +101,15 @@ What to try
   5. Report without an account
      - {sw_url}/report takes a child sexual exploitation report anonymously; it joins the
        queue above.
-  6. Make a hashtag return nothing
-     - shieldwall action issue suppress_hashtag placeholdertag --reason demo
-     - Search Tidepool for #placeholdertag on every tab: nothing; the tag page is empty.
+  6. Make a hashtag return nothing, however it is spelt
+     - shieldwall hashtag block placeholdertag --reason demo
+     - Search Tidepool for #placeholdertag, #pl4ceh0lder_tag or "placeholder tag" on every
+       tab: the help message and no results; the tag page and trending show nothing, and
+       the suggestions under the search box never offer it (give Tidepool 30 s: it keeps
+       answers that long).
+     - shieldwall hashtag check PlaceholderTag pl4ceh0ldertag sunset shows each verdict.
+     - On the desk (as admin): Term rules lists the rule and tries spellings; Suggested tags
+       lists tags found close to blocked ones, for a lead to approve or reject.
   7. Look under the hood
      - Platforms that cannot receive webhooks pull actions instead (GET /api/v1/actions,
        documented at {sw_url}/api/v1/docs) and acknowledge each one.
