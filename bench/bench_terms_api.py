@@ -133,11 +133,11 @@ def _hammer(
                 body = bodies[i % len(bodies)]
                 i += 1
                 t0 = time.perf_counter()
-                r = c.post(f"{base}{path}", json=body)
+                r = c.post(f"{base}{path}", json=body) if body else c.get(f"{base}{path}")
                 mine.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     bad += 1
-                elif r.json()["interstitial"] is not None:
+                elif body and r.json()["interstitial"] is not None:
                     hits += 1
         with lock:
             latencies.extend(mine)
@@ -191,6 +191,9 @@ def run(
         tag_bodies, query_bodies = _bodies([])
         paths = {"/api/v1/hashtags/check": tag_bodies, "/api/v1/search/check": query_bodies}
         _warm(base, key, paths)
+        # The floor: the cheapest answer this server gives (no auth, no body, no query) under
+        # the same clients; what the machine allows any request at this concurrency.
+        result["floor /healthz"] = _hammer(base, key, "/healthz", [{}], clients, seconds)
         for path, bodies in paths.items():
             result[f"baseline {path}"] = _hammer(base, key, path, bodies, clients, seconds)
         caught = load_rules(env, rules)
@@ -211,6 +214,12 @@ def report(r: dict[str, Any]) -> None:
         f"terms checks, {r['clients']} clients, {r['workers']} workers, {r['database']}; "
         f"first calls after loading {r['rules']} rules took {r['warm_seconds']:.2f} s"
     )
+    floor = r.get("floor /healthz")
+    if floor:
+        print(
+            f"  GET /healthz, the floor (same clients, no work): {floor['throughput_rps']:.0f} "
+            f"req/s, p50 {floor['p50_ms']:.2f} ms, p99 {floor['p99_ms']:.2f} ms"
+        )
     for path in ("/api/v1/hashtags/check", "/api/v1/search/check"):
         base, m = r[f"baseline {path}"], r[path]
         for label, x in (("0 rules (baseline)", base), (f"{r['rules']} rules", m)):
