@@ -1,6 +1,7 @@
 """A blocked tag, end to end in a real browser: once `bluefinch` is blocked in Shieldwall,
 Tidepool shows the interstitial (or nothing) on every search tab, the hashtag page,
-autocomplete and trending, for the tag and for evasive spellings of it.
+autocomplete and trending, for the tag and for evasive spellings of it; and a tag a lead
+approves from discovery's suggestions is hidden the same way.
 
 Shieldwall (serve + worker) and Tidepool run as processes on fresh homes and databases
 (tests/microblog/stack.py); the term is blocked through Shieldwall's service verb, and
@@ -142,5 +143,82 @@ def test_a_blocked_tag_is_hidden_everywhere_in_tidepool(
         box.press("Enter")
         page.wait_for_url(f"{base}/tag/sunrisewalk")
         assert _results(page) == 2
+    finally:
+        ctx.close()
+
+
+# The platform's story as Shieldwall hears it: a ring of accounts posts the blocked
+# #bluefinch together with the new #velvetmoth; discovery scores the graph, as its jobs do.
+SUGGEST = """
+import json, sys
+from datetime import timedelta
+from shieldwall.cli import _setup
+_setup()
+from django.utils import timezone
+from shieldwall.core.actors import cli_actor
+from shieldwall.core.staff import create_staff_user
+from shieldwall.discovery import services as discovery
+from shieldwall.subjects.services import ingest_events
+
+actor = cli_actor()
+create_staff_user(username="lea", roles=["lead"], actor=actor, password=sys.argv[1])
+t0 = timezone.now() - timedelta(hours=3)
+events = []
+for a in range(6):
+    events.append({"id": f"ring-acct-{a}", "type": "account.created",
+                   "occurred_at": t0.isoformat(),
+                   "data": {"account_id": f"ring-{a}", "handle": f"ring{a}",
+                            "created_at": (t0 - timedelta(days=2)).isoformat()}})
+    for i in range(4):
+        at = (t0 + timedelta(minutes=10 * a + i)).isoformat()
+        events.append({"id": f"ring-{a}-{i}", "type": "post.created", "occurred_at": at,
+                       "data": {"post_id": f"ring-post-{a}-{i}", "account_id": f"ring-{a}",
+                                "text": "placeholder", "hashtags": ["bluefinch", "velvetmoth"],
+                                "created_at": at}})
+ingest_events(events=events, actor=actor)
+while discovery.update_graph():
+    pass
+discovery.score_tags()
+print(json.dumps([s.tag for s in discovery.suggestions()]))
+"""
+
+
+def test_a_lead_approves_a_suggested_tag_and_tidepool_hides_it_the_same_way(
+    browser: Any, stack: Stack
+) -> None:
+    password = "lead-" + uuid.uuid4().hex
+    assert "velvetmoth" in stack.shieldwall_python(SUGGEST, password)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(20_000)
+    try:
+        desk = ctx.new_page()
+        desk.goto(f"{stack.sw_url}/desk/discovery/")
+        desk.get_by_label("Username").fill("lea")
+        desk.get_by_label("Password").fill(password)
+        desk.get_by_role("button", name="Log in").click()
+        desk.wait_for_url(f"{stack.sw_url}/desk/discovery/")
+        card = desk.locator('[data-suggestion="velvetmoth"]')
+        card.get_by_role("button", name="Approve…").click()
+        dialog = card.locator("dialog[open]")
+        dialog.get_by_label("Reason (goes into the audit log)").fill("sold alongside bluefinch")
+        dialog.get_by_role("button", name="Confirm: block #velvetmoth").click()
+        card.locator(".tag.state-approved").wait_for()
+        shot(desk, "5-suggestion-approved")
+
+        # Tidepool has never been asked about the tag, so nothing of it is cached there.
+        page = ctx.new_page()
+        base = stack.mb_url
+        for query in ("#velvetmoth", "VELVETM0TH", "#velvet_moth", "velvet moth"):
+            for tab in ("top", "latest", "photos", "videos", "people"):
+                page.goto(f"{base}/search?q={query.replace('#', '%23')}&tab={tab}")
+                assert page.locator("[data-interstitial]").is_visible(), (query, tab)
+                assert _results(page) == 0, (query, tab)
+        page.goto(f"{base}/tag/velvetmoth")
+        assert page.locator("[data-interstitial]").is_visible()
+        shot(page, "6-approved-tag-page")
+        box = page.locator("#header-q")
+        with page.expect_response(lambda r: "/search/suggest" in r.url) as answer:
+            box.type("velv")
+        assert answer.value.json()["suggestions"] == []
     finally:
         ctx.close()
