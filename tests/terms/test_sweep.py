@@ -138,3 +138,28 @@ def test_a_suppression_a_case_decision_sent_is_not_sent_again(actor: Actor) -> N
     services.remove_rule(rule_id=rule.pk, actor=LEAD, reason="r")
     sweep()
     assert actions(ActionKind.UNSUPPRESS_HASHTAG) == ["quietlantern"]
+
+
+def test_new_tags_are_caught_at_once_while_old_ones_are_swept_again(actor: Actor) -> None:
+    for n in range(8):
+        posted(actor, f"old{n}", f"ordinary{n}", f"{'x' * n}velvetmoth")
+    sweep()
+    services.add_rule(term="velvetmoth", actor=LEAD, reason="r", match=MatchKind.CONTAINS)
+    services.forget_matcher()
+    posted(actor, "new1", "VelvetMothNew")
+    sweep_step(batch=2)  # one round: the new tag first, then two of the old ones
+    assert "velvetmothnew" in actions(ActionKind.SUPPRESS_HASHTAG)
+    assert TagSweep.objects.get().resweep_at is not None  # the re-sweep is still under way
+    # Another change of rules while it runs restarts the re-sweep, never the new tags.
+    services.add_rule(term="sodapass", actor=LEAD, reason="r")
+    services.forget_matcher()
+    posted(actor, "new2", "sodapass")
+    sweep_step(batch=2)
+    assert "sodapass" in actions(ActionKind.SUPPRESS_HASHTAG)
+    sweep()
+    caught = actions(ActionKind.SUPPRESS_HASHTAG)
+    assert [t for t in caught if "velvetmoth" in t] == sorted(
+        ["velvetmothnew", *(f"{'x' * n}velvetmoth" for n in range(8))]
+    )
+    assert len(caught) == len(set(caught))  # one action per spelling
+    assert TagSweep.objects.get().resweep_at is None

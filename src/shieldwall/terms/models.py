@@ -72,11 +72,16 @@ class TagSuppression(models.Model):
 
 
 class TagSweep(models.Model):
-    """Where the sweep of seen hashtags stands (one row): the last Hashtag pk it checked
-    against the rules as they were at `rules_version`; a change of rules starts it over."""
+    """Where the sweep of seen hashtags stands (one row). `cursor` is the last Hashtag pk
+    checked as it arrived; it never goes back, so new tags are caught at once however often
+    the rules change. A change of rules (`rules_version`) starts a re-sweep of the tags seen
+    before it, from `resweep_at` up to `resweep_until`, one batch a round beside the new
+    ones; another change restarts only the re-sweep."""
 
     cursor = models.BigIntegerField(default=0)
     rules_version = models.CharField(max_length=200, blank=True)
+    resweep_at = models.BigIntegerField(null=True, blank=True)  # None: no re-sweep pending
+    resweep_until = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -2,9 +2,10 @@
 `suppress_hashtag` action for its exact spelling, and loses it when no rule catches it.
 
 The worker's `tag-sweep` loop (terms/jobs.py) runs `sweep_step`: new Hashtag rows after a
-cursor, and all of them again whenever the rules change (a new rule sweeps the tags already
-seen; a removed rule lifts the suppression of the tags no other rule catches). The record
-of each suppression (`TagSuppression`) makes it idempotent across rounds and workers.
+cursor that never goes back, and, whenever the rules change, a re-sweep of the tags seen
+before, one batch a round beside the new ones (a new rule sweeps the tags already seen; a
+removed rule lifts the suppression of the tags no other rule catches). The record of each
+suppression (`TagSuppression`) makes it idempotent across rounds and workers.
 """
 
 from __future__ import annotations
@@ -36,24 +37,47 @@ def sweep_step(batch: int = BATCH) -> int:
         moved = state.rules_version != version
         if moved:
             done += _recheck(matcher)
-            state.cursor, state.rules_version = 0, version
+            state.rules_version = version
+            state.resweep_at, state.resweep_until = 0, state.cursor
+        # New tags first, against the rules as they are now: they never wait behind a
+        # re-sweep of the old ones.
         tags = hashtags_since(state.cursor, limit=batch)
         if tags:
-            active = set(
-                TagSuppression.objects.filter(
-                    lifted_at__isnull=True, hashtag__in=[name for _, name in tags]
-                ).values_list("hashtag", flat=True)
-            )
-            for _, name in tags:
-                verdict = matcher.check_tag(name)
-                if verdict.rule is not None and verdict.suppressed and name not in active:
-                    _suppress(name, verdict.rule.id)
-                    done += 1
+            done += _suppress_caught(matcher, [name for _, name in tags])
             state.cursor = tags[-1][0]
-        if moved or tags:
+        old: list[tuple[int, str]] = []
+        if state.resweep_at is not None:
+            old = [
+                t
+                for t in hashtags_since(state.resweep_at, limit=batch)
+                if t[0] <= state.resweep_until
+            ]
+            if old:
+                done += _suppress_caught(matcher, [name for _, name in old])
+            if not old or old[-1][0] >= state.resweep_until:
+                state.resweep_at = None
+            else:
+                state.resweep_at = old[-1][0]
+        if moved or tags or old:
             state.updated_at = timezone.now()
             state.save()
-    return done + len(tags)
+    return done + len(tags) + len(old)
+
+
+def _suppress_caught(matcher: Matcher, names: list[str]) -> int:
+    """Suppress each of these spellings a rule catches and nothing holds yet; -> how many."""
+    held = set(
+        TagSuppression.objects.filter(lifted_at__isnull=True, hashtag__in=names).values_list(
+            "hashtag", flat=True
+        )
+    )
+    sent = 0
+    for name, verdict in zip(names, matcher.check_many(names), strict=True):
+        if verdict.rule is not None and verdict.suppressed and name not in held:
+            _suppress(name, verdict.rule.id)
+            held.add(name)
+            sent += 1
+    return sent
 
 
 def _suppress(name: str, rule_id: int) -> None:
