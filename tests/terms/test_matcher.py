@@ -285,3 +285,64 @@ def test_rules_are_keyed_from_their_terms() -> None:
     assert v.rule.id == 1
     assert v.rule.key == term_key("bluefinch")
     assert m.check_tag("xsodapassx").rule is stored  # a right key: the same rule object
+
+
+def test_a_term_with_digits_or_a_word_beside_it_after_a_separator_is_caught(
+    matcher: Matcher,
+) -> None:
+    for tag in (
+        "bluefinch_2024",
+        "bluefinch2024",
+        "2024bluefinch",
+        "bluefinch22",
+        "vids_bluefinch",
+    ):
+        assert caught(matcher, tag) == 1, tag
+    assert caught(matcher, "bluefinch.dm") == 1
+    # A piece is the term whole: not a longer word, and not a term cut by the digits inside.
+    for tag in ("bluefinchery_2024", "blue2024finch", "sunset_2024"):
+        assert caught(matcher, tag) is None, tag
+
+
+def test_a_term_split_over_three_adjacent_tags_suppresses_them_all(matcher: Matcher) -> None:
+    assert [v.suppressed for v in matcher.check_tags(["sun", "blu", "efi", "nch", "sea"])] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    # Three where one is caught alone: the others stay open.
+    assert [v.suppressed for v in matcher.check_tags(["sun", "sea", "bluefinch"])] == [
+        False,
+        False,
+        True,
+    ]
+
+
+def test_a_query_written_right_to_left_is_read_as_shown(matcher: Matcher) -> None:
+    assert matcher.check_query("\u202ehcnifeulb").suppressed
+    assert matcher.check_query("where \u202ehcnifeulb\u202c now").suppressed
+    assert not matcher.check_query("\u202etesnus").suppressed
+
+
+def test_hostile_tags_buy_one_segmenter_read_per_rule_and_none_when_too_long(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seg = segmenter()
+    calls: list[str] = []
+    real = seg.glued
+
+    def counted(spelled: str, term: str) -> bool:
+        calls.append(spelled)
+        return real(spelled, term)
+
+    monkeypatch.setattr(seg, "glued", counted)
+    # 22 occurrences of the term in one tag: one read, not 22.
+    matcher.check_tags(["bluefinch" * 5 + "ab"])
+    assert len(calls) == 1
+    calls.clear()
+    # Past MAX_GLUED_LETTERS no segmenting at all, for 100 such tags and their pairs.
+    verdicts = matcher.check_tags(["bluefinch" * 22 + "ab"] * 100)
+    assert calls == []
+    assert all(not v.suppressed for v in verdicts)

@@ -25,8 +25,10 @@ read-only (safe from many threads):
   ordinary word around a term: allow ``bluefinchery`` keeps ``bluefinchery`` and
   ``bluefincherytour`` open against a contains ``bluefinch``), but not a hit elsewhere in
   the tag, so gluing an exception word to a term does not open it.
-- adjacent tags (``check_tags``): each pair of neighbours is also read as one key; a hit
-  there suppresses both tags.
+- adjacent tags (``check_tags``): each run of two and of three neighbours is also read as
+  one key, when none of them is caught alone; a hit there suppresses each tag of the run.
+- separated pieces: a piece of a tag between separators, without digits at its ends, that
+  is an exact term (``bluefinch_2024``, ``bluefinch22``) catches the tag.
 - queries (``check_query``): every word, every run of up to ``MAX_RUN`` adjacent words
   joined, every run of one-letter words joined (``b l u e f i n c h``), and the whole query
   with its spaces removed (glued-exact only while it is at most ``MAX_JOINED`` letters).
@@ -74,6 +76,14 @@ DEFAULT_MIN_GLUED = 4
 MAX_RUN = 4
 # The whole query with its spaces removed is read (glued-exact) only up to this key length.
 MAX_JOINED = 120
+# The glued-exact check reads tags of at most this many letters: segmenting is quadratic-ish
+# in the length, and a tag longer than this is no selling tag a person types (contains
+# rules catch terms inside long tags). Bounds the work one hostile tag can buy.
+MAX_GLUED_LETTERS = 48
+# Leading and trailing digit runs around a separated piece of a tag (``bluefinch_2024``,
+# ``2024bluefinch``): a term with a year or a count beside it is the term.
+_EDGE_DIGITS = re.compile(r"^[0-9]+|[0-9]+$")
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -274,16 +284,30 @@ class Matcher:
                 return rule
         if glued:
             spelled: str | None = None
+            tried: set[str] = set()  # one segmenter read per rule, however often it occurs
             for end, v in found:
                 rule = v[1 + _GLUED]
                 start, stop = end + 1 - v[0], end + 1
                 if rule is None or len(key) == v[0] or excused(start, stop):
                     continue
+                if rule.key in tried:
+                    continue
+                tried.add(rule.key)
+                if self._separated_piece(text, rule.key):
+                    return rule
                 if spelled is None:
                     spelled = spelled_key(text)
-                if segmenter().glued(spelled, rule.key):
+                if len(spelled) <= MAX_GLUED_LETTERS and segmenter().glued(spelled, rule.key):
                     return rule
         return None
+
+    @staticmethod
+    def _separated_piece(text: str, key: str) -> bool:
+        """Whether a piece of the tag between separators, without the digits at its ends,
+        is the term itself (``bluefinch_2024``, ``bluefinch22``, ``vids_bluefinch``)."""
+        pieces = [_EDGE_DIGITS.sub("", p) for p in _SEPARATORS.split(text)]
+        pieces += [_EDGE_DIGITS.sub("", text)]
+        return any(p and term_key(p) == key for p in pieces)
 
     def _near_hit(self, key: str, text: str) -> Rule | None:
         rule = self._near_lookup(key) if self._near_passes(key) else None
@@ -370,31 +394,34 @@ class Matcher:
         return out
 
     def check_tags(self, tags: Sequence[str]) -> list[TagVerdict]:
-        """One verdict per tag, in order; a term split over two adjacent tags suppresses both.
+        """One verdict per tag, in order; a term split over two or three adjacent tags
+        suppresses each of them.
 
-        Only a term that spans the two counts: a pair where either tag is caught on its own
-        is not read joined, so an ordinary tag next to a blocked one stays open."""
+        Only a term that spans them counts: a run where any tag is caught on its own (or,
+        for three, any two of them together) is not read joined, so an ordinary tag next
+        to a blocked one stays open."""
         tags = list(tags)
         verdicts = self.check_many(tags)
         keys = [v.normalized for v in verdicts]
-        pairs = [
-            i
-            for i in range(len(tags) - 1)
-            if keys[i]
-            and keys[i + 1]
-            and keys[i] not in self._allow
-            and keys[i + 1] not in self._allow
-            and not (verdicts[i].suppressed or verdicts[i + 1].suppressed)
-        ]
-        if not pairs:
-            return verdicts
-        pair_keys = [collapse(keys[i] + keys[i + 1]) for i in pairs]
-        pair_texts = [tags[i] + tags[i + 1] for i in pairs]
-        for i, rule in zip(pairs, self._batch_hits(pair_texts, pair_keys), strict=True):
-            if rule is not None:
-                for j in (i, i + 1):
-                    if not verdicts[j].suppressed:
-                        verdicts[j] = TagVerdict(tags[j], True, rule, keys[j])
+        for size in (2, 3):
+            runs = [
+                i
+                for i in range(len(tags) - size + 1)
+                if all(
+                    keys[j] and keys[j] not in self._allow and not verdicts[j].suppressed
+                    for j in range(i, i + size)
+                )
+            ]
+            if not runs:
+                continue
+            run_keys = [collapse("".join(keys[i : i + size])) for i in runs]
+            run_texts = ["".join(tags[i : i + size]) for i in runs]
+            hits = self._batch_hits(run_texts, run_keys)
+            for i, rule in zip(runs, hits, strict=True):
+                if rule is not None:
+                    for j in range(i, i + size):
+                        if not verdicts[j].suppressed:
+                            verdicts[j] = TagVerdict(tags[j], True, rule, keys[j])
         return verdicts
 
     def check_query(self, query: str) -> QueryVerdict:
@@ -403,6 +430,11 @@ class Matcher:
         words = query_words(query)
         normalized = " ".join(words)
         rule = self._query_hit(words, spelled_key(query, " ").split() if words else [])
+        if rule is None and RLO in query:  # the order it is shown in, too
+            shown = display_form(query)
+            shown_words = query_words(shown)
+            spelled = spelled_key(shown, " ").split() if shown_words else []
+            rule = self._query_hit(shown_words, spelled)
         return QueryVerdict(query, rule is not None, rule, normalized)
 
     def _query_hit(self, words: list[str], spelled: list[str]) -> Rule | None:

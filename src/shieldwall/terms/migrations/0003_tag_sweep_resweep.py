@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('terms', '0002_tag_suppressions'),
+        ("terms", "0002_tag_suppressions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tagsweep',
-            name='resweep_at',
+            model_name="tagsweep",
+            name="resweep_at",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='tagsweep',
-            name='resweep_until',
+            model_name="tagsweep",
+            name="resweep_until",
             field=models.BigIntegerField(default=0),
         ),
     ]
