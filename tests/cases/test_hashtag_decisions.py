@@ -339,3 +339,14 @@ def test_the_tag_sweep_sends_no_second_suppress_for_a_decided_tag_and_lifts_it_w
     sweep_step()
     lifted = Action.objects.filter(kind=ActionKind.UNSUPPRESS_HASHTAG, subject_id="velvetmoth")
     assert lifted.count() == 1
+
+
+def test_a_tag_an_exception_keeps_open_is_refused_before_anything_is_sent(actor: Actor) -> None:
+    terms.add_rule(term="quietheron", actor=actor, reason="ordinary", effect=RuleEffect.ALLOW)
+    case = _tag_case(actor, "quietheron")
+    with pytest.raises(ServiceError) as refused:
+        cases.decide(case_id=case.public_id, decision="suppressed_hashtag", actor=_moderator(actor))
+    assert "exception" in refused.value.message
+    assert not Action.objects.exists()
+    assert TermRule.objects.filter(effect=RuleEffect.BLOCK).count() == 0
+    assert Case.objects.get(pk=case.pk).state != CaseState.CLOSED

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shieldwall.config import ConfigError, load_config
 from shieldwall.core.actors import SYSTEM, Actor
-from shieldwall.core.errors import Forbidden, Invalid, NotFound
+from shieldwall.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shieldwall.core.models import AuditEvent
 from shieldwall.terms import services
 from shieldwall.terms.events import TermEvent
@@ -317,3 +317,34 @@ def test_a_rule_id_may_come_as_form_text() -> None:
     services.remove_rule(rule_id=str(rule.pk), actor=LEAD, reason="r")  # type: ignore[arg-type]
     rule.refresh_from_db()
     assert rule.removed_at is not None
+
+
+def test_a_block_rule_an_exception_would_keep_open_is_refused_and_written_nowhere() -> None:
+    allow = services.add_rule(
+        term="quietheron", actor=LEAD, reason="an ordinary bird tag", effect=RuleEffect.ALLOW
+    )
+    for source, case_id in ((RuleSource.STAFF, ""), (RuleSource.CASE, "case_x")):
+        with pytest.raises(Conflict) as refused:
+            services.add_rule(
+                term="QuietHeron", actor=LEAD, reason="r", source=source, case_id=case_id
+            )
+        assert refused.value.field == "term"
+        assert str(allow.pk) in refused.value.message
+    assert list(TermRule.objects.values_list("pk", flat=True)) == [allow.pk]
+    # A block rule the exception does not hold open is added (it catches other tags).
+    services.add_rule(term="quietheronsale", actor=LEAD, reason="r")
+    assert TermRule.objects.count() == 2
+
+
+@pytest.mark.parametrize("source", [RuleSource.CASE, RuleSource.SUGGESTION])
+def test_a_short_tag_from_a_case_or_a_suggestion_is_refused_but_a_lead_may_add_it(
+    source: RuleSource,
+) -> None:
+    for term in ("a", "I", "abc"):
+        with pytest.raises(Invalid) as refused:
+            services.add_rule(term=term, actor=LEAD, reason="r", source=source, case_id="case_x")
+        assert (refused.value.code, refused.value.field) == ("term_too_short", "term")
+    assert not TermRule.objects.exists()
+    services.add_rule(term="abcd", actor=LEAD, reason="r", source=source, case_id="case_x")
+    services.add_rule(term="abc", actor=LEAD, reason="meant, on the rules page")
+    assert TermRule.objects.count() == 2

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM, Actor, require
-from shieldwall.core.errors import Invalid, NotFound
+from shieldwall.core.errors import Conflict, Invalid, NotFound
 from shieldwall.terms import matcher as matcher_module
 from shieldwall.terms.events import TermEvent
 from shieldwall.terms.kinds import MatchKind, RuleEffect, RuleSource
@@ -115,6 +115,16 @@ def add_rule(
             "case_required", "A rule from a case decision names its case.", field="case_id"
         )
     key = validate_term(term, match)
+    if source in _DECIDED and match == MatchKind.EXACT and len(key) < MIN_DECIDED_EXACT:
+        # One short word blocked from a case or a suggestion would close every search with
+        # it platform-wide, made by someone who cannot undo it: a lead decides that.
+        raise Invalid(
+            "term_too_short",
+            f"A tag of fewer than {MIN_DECIDED_EXACT} letters once normalised ({key!r}) "
+            "would block every search containing that word; a lead can add it on the rules "
+            "page if that is meant.",
+            field="term",
+        )
     with transaction.atomic():
         active = TermRule.objects.filter(
             key=key, match=match, effect=effect, removed_at__isnull=True
@@ -122,6 +132,8 @@ def add_rule(
         existing = active.first()
         if existing is not None:
             return existing
+        if effect == RuleEffect.BLOCK:
+            _refuse_if_excepted(term, key, match)
         try:
             with transaction.atomic():  # a savepoint: another request may add it meanwhile
                 rule = TermRule.objects.create(
@@ -154,6 +166,32 @@ def add_rule(
             },
         )
     return rule
+
+
+# Rules made by deciding a case or approving a suggestion, rather than on the rules page.
+_DECIDED = frozenset({RuleSource.CASE, RuleSource.SUGGESTION})
+MIN_DECIDED_EXACT = 4
+
+
+def _refuse_if_excepted(term: str, key: str, match: MatchKind) -> None:
+    """Conflict when an active exception would keep the new block rule's own term open: the
+    rule would do nothing while the desk said the tag was blocked."""
+    exceptions = [
+        Rule(id=r.pk, term=r.term, key=r.key, match=MatchKind(r.match), effect=RuleEffect.ALLOW)
+        for r in TermRule.objects.filter(removed_at__isnull=True, effect=RuleEffect.ALLOW)
+    ]
+    if not exceptions:
+        return
+    trial = Matcher([*exceptions, Rule(id=0, term=term, key=key, match=match)])
+    if trial.check_tag(term).suppressed:
+        return
+    holding = next((r for r in exceptions if r.key == key), exceptions[0])
+    raise Conflict(
+        "excepted",
+        f"An exception keeps this tag open (rule {holding.id}, {holding.term!r}): a block rule "
+        "would change nothing. Remove the exception on the rules page first.",
+        field="term",
+    )
 
 
 def remove_rule(*, rule_id: int, actor: Actor, reason: str) -> TermRule:
