@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -198,3 +200,43 @@ def test_staff_see_the_profile_read_only(actor: Actor) -> None:
         client.post("/admin/subjects/platformprofile/1/change/", {"hosts": "[]"}).status_code == 403
     )
     assert client.get("/admin/subjects/platformprofile/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_two_first_registrations_at_once_both_succeed(
+    api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform's processes start together: the other one inserts the row between this
+    one's look and its insert. Both get a 200, never a 500 (seen on PostgreSQL)."""
+    from django.utils import timezone
+
+    from shieldwall.subjects.models import PlatformProfile
+
+    real_insert = PlatformProfile._do_insert
+    raced = []
+
+    def insert_after_the_other(self: PlatformProfile, *args: Any, **kwargs: Any) -> Any:
+        # Django's save found no row to update; the other process inserts just now.
+        if not raced:
+            raced.append(True)
+            PlatformProfile.objects.bulk_create(
+                [
+                    PlatformProfile(
+                        pk=1,
+                        hosts=[HOST],
+                        links={"post": ["/p/{id}"]},
+                        media_hosts=[],
+                        updated_at=timezone.now(),
+                        updated_by="apikey:other-process",
+                    )
+                ]
+            )
+        return real_insert(self, *args, **kwargs)
+
+    monkeypatch.setattr(PlatformProfile, "_do_insert", insert_after_the_other)
+    body = {"hosts": [HOST], "links": LINKS, "media_hosts": [MEDIA_HOST]}
+    r = api.put("/api/v1/platform", body, content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert raced
+    assert r.json()["links"] == LINKS  # the second try updated the row the other one made
+    assert PlatformProfile.objects.get().media_hosts == [MEDIA_HOST]

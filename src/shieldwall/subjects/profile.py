@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shieldwall.core import audit
@@ -146,10 +146,23 @@ def set_platform_profile(
     """
     require(actor, CONFIGURE_PLATFORM)
     profile = check_profile(hosts=hosts, links=links, media_hosts=media_hosts)
+    try:
+        row, changed = _write_profile(profile, actor)
+    except IntegrityError:
+        # Two first registrations at once (a platform's processes starting together): the
+        # other one made the row between our look and our insert. Now there is a row to
+        # lock, so the second try either finds it equal or updates it.
+        row, changed = _write_profile(profile, actor)
+    if changed:
+        forget_profile()
+    return _stored(row), changed
+
+
+def _write_profile(profile: Profile, actor: Actor) -> tuple[PlatformProfile, bool]:
     with transaction.atomic():
         row = PlatformProfile.objects.select_for_update().filter(pk=1).first()
         if row is not None and _stored(row).as_data() == profile.as_data():
-            return _stored(row), False
+            return row, False
         row = row or PlatformProfile(pk=1)
         data = profile.as_data()
         row.hosts, row.links, row.media_hosts = data["hosts"], data["links"], data["media_hosts"]
@@ -162,8 +175,7 @@ def set_platform_profile(
             subject_id="profile",
             data=data,
         )
-    forget_profile()
-    return _stored(row), True
+    return row, True
 
 
 def _stored(row: PlatformProfile) -> Profile:
