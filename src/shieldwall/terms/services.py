@@ -24,10 +24,9 @@ from django.utils import timezone
 from shieldwall.core import audit
 from shieldwall.core.actors import SYSTEM, Actor, require
 from shieldwall.core.errors import Conflict, Invalid, NotFound
-from shieldwall.terms import matcher as matcher_module
 from shieldwall.terms.events import TermEvent
 from shieldwall.terms.kinds import MatchKind, RuleEffect, RuleSource
-from shieldwall.terms.matcher import Matcher, QueryVerdict, Rule, TagVerdict
+from shieldwall.terms.matcher import Matcher, QueryVerdict, Rule, TagVerdict, validate_rule
 from shieldwall.terms.models import TagSuppression, TermRule
 from shieldwall.terms.normalise import normaliser_version, term_key
 from shieldwall.terms.permissions import MANAGE_RULES, VIEW_RULES
@@ -71,20 +70,9 @@ def validate_term(term: str, match: MatchKind) -> str:
     if len(key) > MAX_TERM:
         raise Invalid("too_long", f"term is at most {MAX_TERM} characters.", field="term")
     cfg = settings.SHIELDWALL
-    validate = getattr(matcher_module, "validate_rule", None)  # the matcher work's own check
-    if validate is not None:
-        message = validate(key, match, cfg.terms_min_contains, cfg.terms_min_near)
-        if message:
-            raise Invalid("term_too_short", message, field="term")
-    minimum = {MatchKind.CONTAINS: cfg.terms_min_contains, MatchKind.NEAR: cfg.terms_min_near}
-    if match in minimum and len(key) < minimum[match]:
-        raise Invalid(
-            "term_too_short",
-            f"A {match} rule needs a term of at least {minimum[match]} letters or digits once "
-            f"normalised ({key!r} has {len(key)}): a shorter one would catch ordinary words. "
-            "Use an exact rule.",
-            field="term",
-        )
+    message = validate_rule(key, match, cfg.terms_min_contains, cfg.terms_min_near)
+    if message:
+        raise Invalid("term_too_short", message, field="term")
     return key
 
 
